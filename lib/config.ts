@@ -1,0 +1,87 @@
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export type StoreConfig =
+  | { kind: 'local'; root: string }
+  | {
+      kind: 's3';
+      endpoint: string;
+      bucket: string;
+      prefix: string;
+      region: string;
+      accessKey: string;
+      secretKey: string;
+    };
+
+export interface ClabConfig {
+  home: string;
+  temporal: { address: string; namespace: string };
+  store: StoreConfig;
+  queues: { cpu: string; gpu: string };
+  worker: { activityConcurrency: number };
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * The configuration named by environment variables (see README, "Configuration"). Pure: the caller
+ * decides which variables count (the process environment over the file `infra:up` writes).
+ */
+export function configFromEnv(env: Env): ClabConfig {
+  const home = env.CLAB_HOME ? resolve(env.CLAB_HOME) : join(homedir(), '.contamination-lab');
+  const prefix = env.CLAB_QUEUE_PREFIX ?? '';
+  return {
+    home,
+    temporal: {
+      address: env.CLAB_TEMPORAL_ADDRESS || '127.0.0.1:7233',
+      namespace: env.CLAB_TEMPORAL_NAMESPACE || 'default',
+    },
+    store: storeFromEnv(env, home),
+    queues: { cpu: `${prefix}cpu`, gpu: `${prefix}gpu` },
+    worker: { activityConcurrency: positiveInt(env, 'CLAB_ACTIVITY_CONCURRENCY', 2) },
+  };
+}
+
+function storeFromEnv(env: Env, home: string): StoreConfig {
+  const url = env.CLAB_STORE || join(home, 'store');
+  if (url.startsWith('s3://')) {
+    const [bucket = '', ...rest] = url.slice('s3://'.length).split('/');
+    if (!bucket)
+      throw new Error(
+        `Expected CLAB_STORE to name a bucket, like s3://my-bucket/prefix, got \`${url}\``,
+      );
+    const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1';
+    const accessKey = env.AWS_ACCESS_KEY_ID;
+    const secretKey = env.AWS_SECRET_ACCESS_KEY;
+    if (!accessKey || !secretKey) {
+      throw new Error(
+        `CLAB_STORE is ${url} but AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY are not set`,
+      );
+    }
+    return {
+      kind: 's3',
+      endpoint: env.CLAB_S3_ENDPOINT || `https://s3.${region}.amazonaws.com`,
+      bucket,
+      prefix: rest.filter(Boolean).join('/'),
+      region,
+      accessKey,
+      secretKey,
+    };
+  }
+  if (url.startsWith('file:')) return { kind: 'local', root: fileURLToPath(url) };
+  if (isAbsolute(url)) return { kind: 'local', root: url };
+  throw new Error(
+    `Expected CLAB_STORE to be an absolute path, a file: URL or an s3:// URL, got \`${url}\``,
+  );
+}
+
+function positiveInt(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new Error(`Expected ${name} to be a whole number from 1 and up, got \`${raw}\``);
+  }
+  return value;
+}

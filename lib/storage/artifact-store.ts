@@ -1,0 +1,26 @@
+import type { Sha256 } from '../digest.ts';
+
+/** Where an artifact lives: its content digest, its key inside the store, and its size. */
+export interface ArtifactRef {
+  digest: Sha256;
+  key: string;
+  bytes: number;
+}
+
+/**
+ * A content-addressed store of immutable artifacts. Keys derive from the sha256 of the bytes, so a
+ * write is idempotent (same bytes, same key) and a read can be verified against its key.
+ *
+ * Writes are atomic: a reader never sees a partial artifact. Reads verify the digest and throw
+ * `DigestMismatchError` rather than return corrupted bytes.
+ */
+export interface ArtifactStore {
+  /** Human-readable location, e.g. `file:///data/store` or `s3://bucket/prefix` (never credentials). */
+  readonly location: string;
+  put(bytes: Uint8Array): Promise<ArtifactRef>;
+  get(digest: Sha256): Promise<Buffer>;
+  has(digest: Sha256): Promise<boolean>;
+  delete(digest: Sha256): Promise<void>;
+  /** Every artifact key in the store (including ones that do not parse as content keys). */
+  listKeys(): AsyncIterable<string>;
+}

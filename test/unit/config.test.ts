@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { configFromEnv } from '../../lib/config.ts';
+
+describe('configFromEnv', () => {
+  it('defaults to a local store under CLAB_HOME and Temporal on loopback', () => {
+    const config = configFromEnv({ CLAB_HOME: '/data/clab' });
+    expect(config.store).toEqual({ kind: 'local', root: '/data/clab/store' });
+    expect(config.temporal).toEqual({ address: '127.0.0.1:7233', namespace: 'default' });
+    expect(config.queues).toEqual({ cpu: 'cpu', gpu: 'gpu' });
+  });
+
+  it('reads an s3:// store with its prefix, endpoint and the standard AWS credential variables', () => {
+    const config = configFromEnv({
+      CLAB_STORE: 's3://lab-bucket/runs/2026',
+      CLAB_S3_ENDPOINT: 'http://127.0.0.1:9000',
+      AWS_ACCESS_KEY_ID: 'id',
+      AWS_SECRET_ACCESS_KEY: 'secret',
+      CLAB_QUEUE_PREFIX: 'team-a-',
+    });
+    expect(config.store).toEqual({
+      kind: 's3',
+      endpoint: 'http://127.0.0.1:9000',
+      bucket: 'lab-bucket',
+      prefix: 'runs/2026',
+      region: 'us-east-1',
+      accessKey: 'id',
+      secretKey: 'secret',
+    });
+    expect(config.queues).toEqual({ cpu: 'team-a-cpu', gpu: 'team-a-gpu' });
+  });
+
+  it('defaults the S3 endpoint to AWS in the configured region', () => {
+    const config = configFromEnv({
+      CLAB_STORE: 's3://b',
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'i',
+      AWS_SECRET_ACCESS_KEY: 's',
+    });
+    expect(config.store).toMatchObject({
+      endpoint: 'https://s3.eu-west-1.amazonaws.com',
+      prefix: '',
+    });
+  });
+
+  it('explains what is wrong with bad settings', () => {
+    expect(() => configFromEnv({ CLAB_STORE: 's3://b' })).toThrowError(
+      'CLAB_STORE is s3://b but AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY are not set',
+    );
+    expect(() => configFromEnv({ CLAB_STORE: 'relative/dir' })).toThrowError(
+      /absolute path, a file: URL or an s3:\/\/ URL, got `relative\/dir`/,
+    );
+    expect(() => configFromEnv({ CLAB_ACTIVITY_CONCURRENCY: '0' })).toThrowError(
+      'Expected CLAB_ACTIVITY_CONCURRENCY to be a whole number from 1 and up, got `0`',
+    );
+  });
+});
