@@ -1,0 +1,41 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { InputError } from '../lib/input-error.ts';
+import {
+  ArtifactNotFoundError,
+  DigestMismatchError,
+  StoreConfigError,
+} from '../lib/storage/errors.ts';
+
+/** The current activity's context, or undefined when the code runs outside Temporal (benchmarks, tests). */
+function currentContext(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined;
+  }
+}
+
+/** Records progress with the Temporal server (throttled by the SDK); a no-op outside an activity. */
+export function heartbeat(details?: unknown): void {
+  currentContext()?.heartbeat(details);
+}
+
+/** Errors that retrying cannot fix become non-retryable failures that keep their message. */
+const NON_RETRYABLE = [InputError, StoreConfigError, DigestMismatchError, ArtifactNotFoundError];
+
+export async function failFastOnBadInput<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (NON_RETRYABLE.some((type) => error instanceof type)) {
+      const e = error as Error;
+      throw ApplicationFailure.create({
+        message: e.message,
+        type: e.name,
+        nonRetryable: true,
+        cause: e,
+      });
+    }
+    throw error;
+  }
+}

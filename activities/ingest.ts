@@ -1,0 +1,112 @@
+import { buildManifest, type ShardRecord } from '../lib/datasets/manifest.ts';
+import type { ShardRange } from '../lib/datasets/shard-plan.ts';
+import type { SourceIndex, SourceSpec } from '../lib/datasets/source.ts';
+import type { Sha256 } from '../lib/digest.ts';
+import type { ArtifactStore } from '../lib/storage/artifact-store.ts';
+import { getJson, putJson } from '../lib/storage/json-artifacts.ts';
+import { failFastOnBadInput, heartbeat } from './activity-context.ts';
+import { encodeShard } from './shard-encoder.ts';
+import { indexSource, readSamples } from './sources/sources.ts';
+
+export interface IngestDeps {
+  store: ArtifactStore;
+  codeVersion: string;
+}
+
+export interface IndexedSource {
+  indexDigest: Sha256;
+  name: string;
+  count: number;
+}
+
+export interface DatasetManifestRef {
+  digest: Sha256;
+  key: string;
+  name: string;
+  count: number;
+  shards: number;
+}
+
+/**
+ * The ingest stage's activities. Only digests, keys and counts go in and out: pixels stay in the
+ * store. Every activity is idempotent: a retry writes the same bytes under the same key.
+ */
+export function createIngestActivities({ store, codeVersion }: IngestDeps) {
+  // The index of the source being ingested, kept between the shard activities of one worker.
+  let cachedIndex: { digest: Sha256; index: SourceIndex } | undefined;
+  async function loadIndex(digest: Sha256): Promise<SourceIndex> {
+    if (cachedIndex?.digest !== digest)
+      cachedIndex = { digest, index: await getJson<SourceIndex>(store, digest) };
+    return cachedIndex.index;
+  }
+
+  return {
+    /** Reads and checks the source, pins every file by digest and stores that index. */
+    async indexSource(spec: SourceSpec): Promise<IndexedSource> {
+      return failFastOnBadInput(async () => {
+        const index = await indexSource(spec);
+        const ref = await putJson(store, index);
+        return { indexDigest: ref.digest, name: index.name, count: index.count };
+      });
+    },
+
+    /** Encodes samples [start, end) of the source into one WebDataset tar shard. */
+    async writeShard(input: { indexDigest: Sha256; shard: ShardRange }): Promise<ShardRecord> {
+      return failFastOnBadInput(async () => {
+        const { shard } = input;
+        const index = await loadIndex(input.indexDigest);
+        heartbeat({ shard: shard.index, encoded: 0 });
+        const samples = await readSamples(index, shard.start, shard.end);
+        const encoded = await encodeShard(samples, index.name, index.classes, (encoded) =>
+          heartbeat({ shard: shard.index, encoded }),
+        );
+        const ref = await store.put(encoded.tar);
+        return {
+          index: shard.index,
+          key: ref.key,
+          sha256: ref.digest,
+          bytes: ref.bytes,
+          count: samples.length,
+          firstSample: shard.start,
+          classHistogram: encoded.classHistogram,
+        };
+      });
+    },
+
+    /** Writes the manifest once every shard exists; a failed ingest therefore has no manifest. */
+    async writeDatasetManifest(input: {
+      indexDigest: Sha256;
+      shards: ShardRecord[];
+    }): Promise<DatasetManifestRef> {
+      return failFastOnBadInput(async () => {
+        const index = await loadIndex(input.indexDigest);
+        for (const shard of input.shards) {
+          if (!(await store.has(shard.sha256))) {
+            throw new Error(
+              `Shard ${shard.index} (${shard.key}) is missing from ${store.location}`,
+            );
+          }
+        }
+        const manifest = buildManifest({
+          name: index.name,
+          source: { kind: index.kind, indexDigest: input.indexDigest },
+          classes: index.classes,
+          count: index.count,
+          ...(index.kind === 'idx' ? { image: index.image } : {}),
+          shards: input.shards,
+          codeVersion,
+        });
+        const ref = await putJson(store, manifest);
+        return {
+          digest: ref.digest,
+          key: ref.key,
+          name: manifest.name,
+          count: manifest.count,
+          shards: manifest.shards.length,
+        };
+      });
+    },
+  };
+}
+
+export type IngestActivities = ReturnType<typeof createIngestActivities>;
