@@ -1,0 +1,112 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../../infra/load-config.ts';
+import { activityRows, type ActivityRow } from '../run-history.ts';
+import { formatTable } from '../table.ts';
+import { connectClient } from '../temporal-client.ts';
+
+export function registerRuns(program: Command): void {
+  const runs = program.command('runs').description('Audit experiment history kept by Temporal');
+
+  runs
+    .command('list')
+    .description('List recent workflow runs, newest first')
+    .option('--limit <n>', 'how many', '20')
+    .option(
+      '--query <visibility-query>',
+      'a Temporal list filter, e.g. "WorkflowType=\'ingestDataset\'"',
+    )
+    .action(async (opts: { limit: string; query?: string }) => {
+      const client = await connectClient(loadConfig());
+      const rows: string[][] = [];
+      for await (const run of client.workflow.list(opts.query ? { query: opts.query } : {})) {
+        rows.push([
+          run.workflowId,
+          run.type,
+          run.status.name,
+          run.startTime.toISOString(),
+          run.closeTime
+            ? `${((run.closeTime.getTime() - run.startTime.getTime()) / 1000).toFixed(1)} s`
+            : '',
+        ]);
+        if (rows.length >= Number(opts.limit)) break;
+      }
+      console.log(formatTable(['WORKFLOW ID', 'TYPE', 'STATUS', 'STARTED', 'DURATION'], rows));
+    });
+
+  runs
+    .command('show')
+    .description('Show one run: status, its activities with attempts, durations and outputs')
+    .argument('<workflow-id>')
+    .option('--json', 'print the full record as JSON')
+    .action(async (workflowId: string, opts: { json?: boolean }) => {
+      const client = await connectClient(loadConfig());
+      const handle = client.workflow.getHandle(workflowId);
+      const description = await handle.describe();
+      const history = await handle.fetchHistory();
+      const activities = activityRows(history.events ?? []);
+      let result: unknown;
+      if (description.status.name === 'COMPLETED') result = await handle.result();
+      if (opts.json) {
+        console.log(
+          JSON.stringify(
+            {
+              workflowId,
+              runId: description.runId,
+              type: description.type,
+              status: description.status.name,
+              startTime: description.startTime,
+              closeTime: description.closeTime,
+              result,
+              activities,
+            },
+            null,
+            2,
+          ),
+        );
+        return;
+      }
+      console.log(`workflow  ${workflowId} (run ${description.runId})`);
+      console.log(`type      ${description.type} on queue ${description.taskQueue}`);
+      console.log(`status    ${description.status.name}`);
+      console.log(
+        `started   ${description.startTime.toISOString()}${description.closeTime ? `, closed ${description.closeTime.toISOString()}` : ''}`,
+      );
+      if (result !== undefined) console.log(`result    ${JSON.stringify(result)}`);
+      console.log('');
+      console.log(
+        formatTable(
+          ['ACTIVITY', 'TYPE', 'STATUS', 'ATTEMPTS', 'RUN', 'TOTAL', 'OUTPUT'],
+          activities.map(activityCells),
+        ),
+      );
+    });
+}
+
+function activityCells(row: ActivityRow): string[] {
+  return [
+    row.id,
+    row.type,
+    row.status,
+    String(row.attempts),
+    seconds(row.durationMs),
+    seconds(row.totalMs),
+    row.failure ?? summarize(row.output),
+  ];
+}
+
+/** The identifying part of an activity's output: its digest and counts, not the whole record. */
+function summarize(output: unknown): string {
+  if (output === null || typeof output !== 'object')
+    return output === undefined ? '' : String(output);
+  const o = output as Record<string, unknown>;
+  const digest = o.digest ?? o.sha256 ?? o.indexDigest;
+  const parts = [
+    digest ? `sha256:${String(digest).slice(0, 16)}…` : '',
+    o.count !== undefined ? `${o.count} images` : '',
+  ];
+  return parts.filter(Boolean).join(' ');
+}
+
+function seconds(ms: number | undefined): string {
+  return ms === undefined ? '' : `${(ms / 1000).toFixed(2)} s`;
+}

@@ -1,0 +1,22 @@
+import { Command } from 'commander';
+import { registerIngest } from './commands/ingest.ts';
+import { registerRuns } from './commands/runs.ts';
+import { registerWorker } from './commands/worker.ts';
+
+const program = new Command()
+  .name('clab')
+  .description(
+    'contamination-lab: durable experiments on generated images leaking into training data',
+  )
+  .showHelpAfterError();
+
+registerWorker(program);
+registerIngest(program);
+registerRuns(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  console.error(`clab: ${(error as Error).message}`);
+  process.exitCode = 1;
+}

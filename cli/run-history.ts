@@ -1,0 +1,91 @@
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { temporal } from '@temporalio/proto';
+
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+type Payloads = temporal.api.common.v1.IPayloads | null | undefined;
+
+/** One activity of a workflow run, as its history tells it. */
+export interface ActivityRow {
+  id: string;
+  type: string;
+  status: 'scheduled' | 'running' | 'completed' | 'failed' | 'timed out' | 'canceled';
+  attempts: number;
+  /** Run time of the last attempt (start to close). */
+  durationMs?: number;
+  /** From scheduling to close: queueing, every attempt and the retry back-offs. */
+  totalMs?: number;
+  input?: unknown;
+  output?: unknown;
+  failure?: string;
+}
+
+/**
+ * Folds a workflow history into one row per activity: attempts, schedule-to-close duration,
+ * decoded input and output, and the failure message of a failed one.
+ */
+export function activityRows(events: readonly HistoryEvent[]): ActivityRow[] {
+  type Tracked = ActivityRow & { scheduledAt: number; startedAt?: number };
+  const byScheduledId = new Map<string, Tracked>();
+  const rows: Tracked[] = [];
+  for (const event of events) {
+    const at = timeOf(event);
+    const scheduled = event.activityTaskScheduledEventAttributes;
+    if (scheduled) {
+      const row = {
+        id: scheduled.activityId ?? '',
+        type: scheduled.activityType?.name ?? '?',
+        status: 'scheduled' as const,
+        attempts: 0,
+        input: decode(scheduled.input),
+        scheduledAt: at,
+      };
+      byScheduledId.set(String(event.eventId), row);
+      rows.push(row);
+      continue;
+    }
+    const started = event.activityTaskStartedEventAttributes;
+    if (started) {
+      const row = byScheduledId.get(String(started.scheduledEventId));
+      if (row)
+        Object.assign(row, { status: 'running', attempts: started.attempt ?? 1, startedAt: at });
+      continue;
+    }
+    const closed =
+      event.activityTaskCompletedEventAttributes ??
+      event.activityTaskFailedEventAttributes ??
+      event.activityTaskTimedOutEventAttributes ??
+      event.activityTaskCanceledEventAttributes;
+    const row = closed ? byScheduledId.get(String(closed.scheduledEventId)) : undefined;
+    if (!row) continue;
+    row.totalMs = at - row.scheduledAt;
+    if (row.startedAt !== undefined) row.durationMs = at - row.startedAt;
+    if (event.activityTaskCompletedEventAttributes) {
+      row.status = 'completed';
+      row.output = decode(event.activityTaskCompletedEventAttributes.result);
+    } else if (event.activityTaskFailedEventAttributes) {
+      row.status = 'failed';
+      row.failure = event.activityTaskFailedEventAttributes.failure?.message ?? 'failed';
+    } else if (event.activityTaskTimedOutEventAttributes) {
+      row.status = 'timed out';
+      row.failure = event.activityTaskTimedOutEventAttributes.failure?.message ?? 'timed out';
+    } else {
+      row.status = 'canceled';
+    }
+  }
+  return rows.map(({ scheduledAt: _s, startedAt: _t, ...row }) => row);
+}
+
+function timeOf(event: HistoryEvent): number {
+  const t = event.eventTime;
+  return t ? Number(t.seconds ?? 0) * 1000 + Math.floor((t.nanos ?? 0) / 1e6) : 0;
+}
+
+function decode(payloads: Payloads): unknown {
+  const list = payloads?.payloads ?? [];
+  try {
+    const values = list.map((p) => defaultPayloadConverter.fromPayload(p));
+    return values.length === 1 ? values[0] : values;
+  } catch {
+    return '(undecodable payload)';
+  }
+}
