@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { describe, expect, it } from 'vitest';
-import { createIngestActivities } from '../../activities/ingest.ts';
+import { createIngestActivities, type IndexedSource } from '../../activities/ingest.ts';
+import type { ShardRecord } from '../../lib/datasets/manifest.ts';
 import { LocalArtifactStore } from '../../lib/storage/local-store.ts';
 import { listAll } from '../helpers/stack.ts';
 
@@ -15,10 +16,16 @@ describe('ingest activities (MockActivityEnvironment, local store)', () => {
     const heartbeats: unknown[] = [];
     env.on('heartbeat', (d: unknown) => heartbeats.push(d));
 
-    const indexed = await env.run(activities.indexSource, { kind: 'fashion-mnist', split: 'test' });
+    const indexed: IndexedSource = await env.run(activities.indexSource, {
+      kind: 'fashion-mnist',
+      split: 'test',
+    } as const);
     expect(indexed).toMatchObject({ name: 'fashion-mnist/test', count: 10000 });
     const shard = { index: 3, start: 300, end: 400 };
-    const first = await env.run(activities.writeShard, { indexDigest: indexed.indexDigest, shard });
+    const first: ShardRecord = await env.run(activities.writeShard, {
+      indexDigest: indexed.indexDigest,
+      shard,
+    });
     const retry = await env.run(activities.writeShard, { indexDigest: indexed.indexDigest, shard });
 
     expect(retry).toEqual(first);
