@@ -7,6 +7,7 @@ import { getJson, putJson } from '../lib/storage/json-artifacts.ts';
 import { failFastOnBadInput, heartbeat } from './activity-context.ts';
 import { encodeShard } from './shard-encoder.ts';
 import { indexSource, readSamples } from './sources/sources.ts';
+import { assertSameStore, type StoreExpectation } from './store-expectation.ts';
 
 export interface IngestDeps {
   store: ArtifactStore;
@@ -42,17 +43,21 @@ export function createIngestActivities({ store, codeVersion }: IngestDeps) {
 
   return {
     /** Reads and checks the source, pins every file by digest and stores that index. */
-    async indexSource(spec: SourceSpec): Promise<IndexedSource> {
+    async indexSource(input: { source: SourceSpec } & StoreExpectation): Promise<IndexedSource> {
       return failFastOnBadInput(async () => {
-        const index = await indexSource(spec);
+        assertSameStore(store, input.store);
+        const index = await indexSource(input.source);
         const ref = await putJson(store, index);
         return { indexDigest: ref.digest, name: index.name, count: index.count };
       });
     },
 
     /** Encodes samples [start, end) of the source into one WebDataset tar shard. */
-    async writeShard(input: { indexDigest: Sha256; shard: ShardRange }): Promise<ShardRecord> {
+    async writeShard(
+      input: { indexDigest: Sha256; shard: ShardRange } & StoreExpectation,
+    ): Promise<ShardRecord> {
       return failFastOnBadInput(async () => {
+        assertSameStore(store, input.store);
         const { shard } = input;
         const index = await loadIndex(input.indexDigest);
         heartbeat({ shard: shard.index, encoded: 0 });
@@ -74,11 +79,11 @@ export function createIngestActivities({ store, codeVersion }: IngestDeps) {
     },
 
     /** Writes the manifest once every shard exists; a failed ingest therefore has no manifest. */
-    async writeDatasetManifest(input: {
-      indexDigest: Sha256;
-      shards: ShardRecord[];
-    }): Promise<DatasetManifestRef> {
+    async writeDatasetManifest(
+      input: { indexDigest: Sha256; shards: ShardRecord[] } & StoreExpectation,
+    ): Promise<DatasetManifestRef> {
       return failFastOnBadInput(async () => {
+        assertSameStore(store, input.store);
         const index = await loadIndex(input.indexDigest);
         for (const shard of input.shards) {
           if (!(await store.has(shard.sha256))) {

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerDemo } from './commands/demo.ts';
 import { registerIngest } from './commands/ingest.ts';
 import { registerRuns } from './commands/runs.ts';
 import { registerWorker } from './commands/worker.ts';
@@ -10,6 +11,7 @@ const program = new Command()
   )
   .showHelpAfterError();
 
+registerDemo(program);
 registerWorker(program);
 registerIngest(program);
 registerRuns(program);

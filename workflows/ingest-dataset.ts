@@ -10,6 +10,8 @@ export interface IngestDatasetInput {
   shardSize?: number;
   /** The task queue of the ingest activities (default `cpu`). */
   cpuQueue?: string;
+  /** The store location the run expects its workers to write to (checked by every activity). */
+  store?: string;
 }
 
 export interface IngestProgress {
@@ -63,7 +65,7 @@ export async function ingestDataset(input: IngestDatasetInput): Promise<DatasetM
   };
   setHandler(ingestProgress, () => progress);
 
-  const indexed = await indexing.indexSource(input.source);
+  const indexed = await indexing.indexSource({ source: input.source, store: input.store });
   const shards = planShards(indexed.count, shardSize);
   Object.assign(progress, {
     stage: 'sharding',
@@ -73,7 +75,11 @@ export async function ingestDataset(input: IngestDatasetInput): Promise<DatasetM
 
   const records = await Promise.all(
     shards.map(async (shard) => {
-      const record = await sharding.writeShard({ indexDigest: indexed.indexDigest, shard });
+      const record = await sharding.writeShard({
+        indexDigest: indexed.indexDigest,
+        shard,
+        store: input.store,
+      });
       progress.shardsDone++;
       progress.imagesDone += record.count;
       return record;
@@ -84,6 +90,7 @@ export async function ingestDataset(input: IngestDatasetInput): Promise<DatasetM
   const manifest = await indexing.writeDatasetManifest({
     indexDigest: indexed.indexDigest,
     shards: records,
+    store: input.store,
   });
   progress.stage = 'done';
   return manifest;

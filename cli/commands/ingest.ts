@@ -1,13 +1,9 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { loadConfig } from '../../infra/load-config.ts';
+import { openStore } from '../../lib/storage/open-store.ts';
 import type { SourceSpec } from '../../lib/datasets/source.ts';
-import {
-  DEFAULT_SHARD_SIZE,
-  ingestDataset,
-  ingestProgress,
-} from '../../workflows/ingest-dataset.ts';
-import { ProgressBar } from '../progress-bar.ts';
+import { DEFAULT_SHARD_SIZE, ingestDataset } from '../../workflows/ingest-dataset.ts';
+import { followIngest } from '../follow-ingest.ts';
 import { connectClient } from '../temporal-client.ts';
 
 interface IngestOptions {
@@ -60,34 +56,21 @@ export function registerIngest(program: Command): void {
       const handle = await client.workflow.start(ingestDataset, {
         taskQueue: config.queues.cpu,
         workflowId,
-        args: [{ source, shardSize, cpuQueue: config.queues.cpu }],
+        args: [
+          {
+            source,
+            shardSize,
+            cpuQueue: config.queues.cpu,
+            store: openStore(config.store).location,
+          },
+        ],
       });
       console.error(`started workflow ${workflowId} on queue ${config.queues.cpu}`);
       if (opts.detach) {
         console.log(workflowId);
         return;
       }
-      const bar = new ProgressBar();
-      const result = handle.result();
-      let finished = false;
-      void result.finally(() => (finished = true)).catch(() => {});
-      while (!finished) {
-        try {
-          const p = await handle.query(ingestProgress);
-          if (p.imagesTotal > 0)
-            bar.update(
-              p.imagesDone,
-              p.imagesTotal,
-              `${p.stage} ${p.shardsDone}/${p.shardsTotal} shards`,
-              'images',
-            );
-        } catch {
-          // no worker has answered yet (e.g. none is running): keep waiting for the result
-        }
-        await Promise.race([sleep(500), result.catch(() => {})]);
-      }
-      bar.finish();
-      const manifest = await result;
+      const manifest = await followIngest(handle);
       console.error(
         `${manifest.name}: ${manifest.count} images in ${manifest.shards} shards, manifest ${manifest.key}`,
       );

@@ -33,7 +33,13 @@ describe('ingest of the Fashion-MNIST train split through Temporal into MinIO', 
       client.workflow.execute(ingestDataset, {
         taskQueue: reference.config.queues.cpu,
         workflowId: `ref-${Date.now()}`,
-        args: [{ source, cpuQueue: reference.config.queues.cpu }],
+        args: [
+          {
+            source,
+            cpuQueue: reference.config.queues.cpu,
+            store: s3StoreOf(reference.config).location,
+          },
+        ],
       }),
     );
     manifest = await getJson<DatasetManifest>(s3StoreOf(reference.config), result.digest);
@@ -78,7 +84,9 @@ describe('ingest of the Fashion-MNIST train split through Temporal into MinIO', 
     const handle = await client.workflow.start(ingestDataset, {
       taskQueue: killed.config.queues.cpu,
       workflowId,
-      args: [{ source, cpuQueue: killed.config.queues.cpu }],
+      args: [
+        { source, cpuQueue: killed.config.queues.cpu, store: s3StoreOf(killed.config).location },
+      ],
     });
 
     const first = spawnWorker(

@@ -11,7 +11,7 @@ import type { DatasetManifest } from '../../lib/datasets/manifest.ts';
 import { getJson } from '../../lib/storage/json-artifacts.ts';
 import { LocalArtifactStore } from '../../lib/storage/local-store.ts';
 import { ingestDataset, ingestProgress } from '../../workflows/ingest-dataset.ts';
-import { freePort } from '../helpers/free-port.ts';
+import { freePort } from '../../infra/free-port.ts';
 import { withWorkers } from '../helpers/in-process-worker.ts';
 import { testClient } from '../helpers/stack.ts';
 

@@ -8,7 +8,7 @@ import { resolveBinary } from '../../infra/binaries.ts';
 import { ensureBucket, startMinioServer } from '../../infra/minio-server.ts';
 import { stopChild } from '../../infra/server-process.ts';
 import { startTemporalServer } from '../../infra/temporal-server.ts';
-import { freePort } from '../helpers/free-port.ts';
+import { freePort } from '../../infra/free-port.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -17,9 +17,9 @@ describe('ingest activities (MockActivityEnvironment, local store)', () => {
     env.on('heartbeat', (d: unknown) => heartbeats.push(d));
 
     const indexed: IndexedSource = await env.run(activities.indexSource, {
-      kind: 'fashion-mnist',
-      split: 'test',
-    } as const);
+      source: { kind: 'fashion-mnist', split: 'test' } as const,
+      store: store.location,
+    });
     expect(indexed).toMatchObject({ name: 'fashion-mnist/test', count: 10000 });
     const shard = { index: 3, start: 300, end: 400 };
     const first: ShardRecord = await env.run(activities.writeShard, {
@@ -34,5 +34,24 @@ describe('ingest activities (MockActivityEnvironment, local store)', () => {
     expect(heartbeats).toContainEqual({ shard: 3, encoded: 0 });
     expect(heartbeats).toContainEqual({ shard: 3, encoded: 100 });
     expect(await listAll(store.listKeys())).toHaveLength(2); // the source index and one shard
+  });
+});
+
+describe("a worker whose store differs from the run's", () => {
+  it('refuses the task (retryably) and names both stores', async () => {
+    const store = new LocalArtifactStore(mkdtempSync(join(tmpdir(), 'clab-act-')));
+    const activities = createIngestActivities({ store, codeVersion: 'test' });
+    const env = new MockActivityEnvironment();
+    const error = await env
+      .run(activities.indexSource, {
+        source: { kind: 'fashion-mnist', split: 'test' } as const,
+        store: 's3://lab/runs/',
+      })
+      .catch((e: Error) => e);
+    expect((error as Error).message).toBe(
+      `This worker writes to ${store.location} but the run uses s3://lab/runs/: check CLAB_STORE on the workers of this task queue`,
+    );
+    expect(error).not.toHaveProperty('nonRetryable', true);
+    expect(await listAll(store.listKeys())).toEqual([]);
   });
 });
