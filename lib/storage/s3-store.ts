@@ -6,6 +6,8 @@ import { contentKey } from './content-key.ts';
 import { ArtifactNotFoundError, StoreConfigError, StoreUnavailableError } from './errors.ts';
 import { verified } from './verify.ts';
 
+const SKIP_UPLOAD_CHECK_BYTES = 8 * 2 ** 20;
+
 export interface S3StoreOptions {
   /** e.g. `http://127.0.0.1:9000` or `https://s3.eu-west-1.amazonaws.com`. */
   endpoint: string;
@@ -61,17 +63,16 @@ export class S3ArtifactStore implements ArtifactStore {
     const digest = sha256(bytes);
     const key = contentKey(digest);
     const ref = { digest, key, bytes: bytes.byteLength };
-    if (await this.has(digest)) return ref;
+    // Re-putting identical bytes is harmless (same key, same content), so only large artifacts,
+    // whose upload costs far more than a HEAD request, are checked for first.
+    if (bytes.byteLength >= SKIP_UPLOAD_CHECK_BYTES && (await this.has(digest))) return ref;
+    const body = Buffer.isBuffer(bytes)
+      ? bytes
+      : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     try {
-      await this.#client.putObject(
-        this.#bucket,
-        this.#prefix + key,
-        Buffer.from(bytes),
-        bytes.byteLength,
-        {
-          'Content-Type': 'application/octet-stream',
-        },
-      );
+      await this.#client.putObject(this.#bucket, this.#prefix + key, body, bytes.byteLength, {
+        'Content-Type': 'application/octet-stream',
+      });
     } catch (error) {
       throw this.#translate(error);
     }
