@@ -23,7 +23,9 @@ export async function startEphemeralStack(log: Log = () => {}): Promise<Ephemera
   const temporalBin = await resolveBinary('temporal', { log });
   const minioBin = await resolveBinary('minio', { log });
   if (!temporalBin || !minioBin) {
-    throw new Error('The Temporal and MinIO binaries are missing: run npm run infra:build (needs Go)');
+    throw new Error(
+      'The Temporal and MinIO binaries are missing: run npm run infra:build (needs Go)',
+    );
   }
   const dir = mkdtempSync(join(tmpdir(), 'clab-stack-'));
   const temporalPort = await freePort();

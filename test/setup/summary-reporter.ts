@@ -12,6 +12,8 @@ export default class SummaryLineReporter implements Reporter {
         else counts.skipped++;
       }
     }
-    console.log(`vitest: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
+    console.log(
+      `vitest: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`,
+    );
   }
 }
