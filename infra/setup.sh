@@ -14,7 +14,14 @@ if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
 fi
 
 echo "[setup] npm ci"
-npm ci --no-audit --no-fund
+# npm ci refuses a lock file that lacks other platforms' optional binaries (@swc/core-*,
+# @rollup/rollup-*), and npm cannot record them when the registry it reaches does not serve them,
+# as on these machines (npm/cli#4828). `npm install --no-save` then installs the same locked
+# versions without rewriting the lock file.
+if ! npm ci --no-audit --no-fund; then
+  echo "[setup] npm ci refused the lock file; installing the locked versions with npm install --no-save"
+  npm install --no-save --no-audit --no-fund
+fi
 
 echo "[setup] server binaries"
 npm run --silent infra:build
