@@ -1,0 +1,48 @@
+/**
+ * Total variation distance between two class histograms after normalising each to a distribution:
+ * TV(p, q) = 1/2 sum_c |p_c - q_c|, in [0, 1] (0: same class balance, 1: disjoint classes).
+ */
+export function classHistogramDistance(a: readonly number[], b: readonly number[]): number {
+  if (a.length !== b.length)
+    throw new RangeError(`Histograms over ${a.length} and ${b.length} classes cannot be compared`);
+  const sa = a.reduce((x, y) => x + y, 0);
+  const sb = b.reduce((x, y) => x + y, 0);
+  if (sa <= 0 || sb <= 0) throw new RangeError('Histograms must hold at least one sample each');
+  let tv = 0;
+  for (let c = 0; c < a.length; c++) tv += Math.abs(a[c]! / sa - b[c]! / sb);
+  return tv / 2;
+}
+
+/** confusion[t][p] = number of samples of true class t predicted as p. */
+export function confusionMatrix(
+  truth: ArrayLike<number>,
+  predicted: ArrayLike<number>,
+  classes: number,
+): number[][] {
+  if (truth.length !== predicted.length)
+    throw new RangeError(`${truth.length} labels but ${predicted.length} predictions`);
+  const m = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
+  for (let i = 0; i < truth.length; i++) {
+    const t = truth[i]!;
+    const p = predicted[i]!;
+    if (t < 0 || t >= classes || p < 0 || p >= classes)
+      throw new RangeError(
+        `Sample ${i}: label ${t} or prediction ${p} is outside 0..${classes - 1}`,
+      );
+    m[t]![p]!++;
+  }
+  return m;
+}
+
+/** Accuracy = trace(confusion) / total; per-class accuracy = diagonal / row sum (NaN for an empty class). */
+export function accuracy(confusion: number[][]): { overall: number; perClass: number[] } {
+  let correct = 0;
+  let total = 0;
+  const perClass = confusion.map((row, c) => {
+    const n = row.reduce((x, y) => x + y, 0);
+    correct += row[c]!;
+    total += n;
+    return n === 0 ? NaN : row[c]! / n;
+  });
+  return { overall: total === 0 ? NaN : correct / total, perClass };
+}
