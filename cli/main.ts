@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerDemo } from './commands/demo.ts';
 import { registerIngest } from './commands/ingest.ts';
+import { registerMetrics } from './commands/metrics.ts';
 import { registerRuns } from './commands/runs.ts';
 import { registerWorker } from './commands/worker.ts';
 
@@ -15,6 +16,7 @@ registerDemo(program);
 registerWorker(program);
 registerIngest(program);
 registerRuns(program);
+registerMetrics(program);
 
 try {
   await program.parseAsync(process.argv);
