@@ -21,6 +21,26 @@ export interface ArtifactStore {
   get(digest: Sha256): Promise<Buffer>;
   has(digest: Sha256): Promise<boolean>;
   delete(digest: Sha256): Promise<void>;
-  /** Every artifact key in the store (including ones that do not parse as content keys). */
+  /** Every key in the store: artifacts (`sha256/...`) and records (`records/...`). */
   listKeys(): AsyncIterable<string>;
+  /**
+   * Records are small named documents (stage records, lineage links) that point at artifacts.
+   * Unlike artifacts they may be replaced, but each write is still atomic.
+   */
+  putRecord(name: string, bytes: Uint8Array): Promise<void>;
+  /** The record's bytes, or undefined if there is none. */
+  getRecord(name: string): Promise<Buffer | undefined>;
+}
+
+/** Record names: slash-separated segments of letters, digits, `.`, `_`, `-` (no `..`). */
+export function recordKey(name: string): string {
+  if (
+    !/^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/.test(name) ||
+    name.split('/').some((s) => s === '.' || s === '..')
+  ) {
+    throw new RangeError(
+      `Expected a record name of letters, digits, '.', '_' and '-' segments, got \`${name}\``,
+    );
+  }
+  return `records/${name}`;
 }

@@ -17,3 +17,21 @@ export async function getJson<T>(store: ArtifactStore, digest: Sha256): Promise<
     );
   }
 }
+
+export async function putJsonRecord(
+  store: ArtifactStore,
+  name: string,
+  value: unknown,
+): Promise<void> {
+  await store.putRecord(name, Buffer.from(canonicalJson(value), 'utf8'));
+}
+
+export async function getJsonRecord<T>(store: ArtifactStore, name: string): Promise<T | undefined> {
+  const bytes = await store.getRecord(name);
+  if (bytes === undefined) return undefined;
+  try {
+    return JSON.parse(bytes.toString('utf8')) as T;
+  } catch (error) {
+    throw new Error(`Record ${name} in ${store.location} is not JSON: ${(error as Error).message}`);
+  }
+}

@@ -3,7 +3,7 @@ import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promis
 import { dirname, join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { sha256, type Sha256 } from '../digest.ts';
-import type { ArtifactRef, ArtifactStore } from './artifact-store.ts';
+import { recordKey, type ArtifactRef, type ArtifactStore } from './artifact-store.ts';
 import { contentKey } from './content-key.ts';
 import { ArtifactNotFoundError } from './errors.ts';
 import { verified } from './verify.ts';
@@ -30,11 +30,29 @@ export class LocalArtifactStore implements ArtifactStore {
     const ref = { digest, key, bytes: bytes.byteLength };
     const path = this.#pathOf(key);
     if ((await sizeOf(path)) === bytes.byteLength) return ref;
+    await this.#writeAtomically(path, bytes);
+    return ref;
+  }
 
+  async putRecord(name: string, bytes: Uint8Array): Promise<void> {
+    await this.#writeAtomically(this.#pathOf(recordKey(name)), bytes);
+  }
+
+  async getRecord(name: string): Promise<Buffer | undefined> {
+    try {
+      return await readFile(this.#pathOf(recordKey(name)));
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Temp file in the same file system, fsync, rename: readers see the old file or the new one. */
+  async #writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
     const tmpDir = join(this.#root, TMP_DIR);
     await mkdir(tmpDir, { recursive: true });
     await mkdir(dirname(path), { recursive: true });
-    const tmp = join(tmpDir, `${digest}.${randomUUID()}`);
+    const tmp = join(tmpDir, randomUUID());
     try {
       const handle = await open(tmp, 'wx');
       try {
@@ -48,7 +66,6 @@ export class LocalArtifactStore implements ArtifactStore {
       await rm(tmp, { force: true });
       throw error;
     }
-    return ref;
   }
 
   async get(digest: Sha256): Promise<Buffer> {

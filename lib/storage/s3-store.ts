@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { Client } from 'minio';
 import { sha256, type Sha256 } from '../digest.ts';
-import type { ArtifactRef, ArtifactStore } from './artifact-store.ts';
+import { recordKey, type ArtifactRef, type ArtifactStore } from './artifact-store.ts';
 import { contentKey } from './content-key.ts';
 import { ArtifactNotFoundError, StoreConfigError, StoreUnavailableError } from './errors.ts';
 import { verified } from './verify.ts';
@@ -77,6 +77,36 @@ export class S3ArtifactStore implements ArtifactStore {
       throw this.#translate(error);
     }
     return ref;
+  }
+
+  async putRecord(name: string, bytes: Uint8Array): Promise<void> {
+    const body = Buffer.isBuffer(bytes)
+      ? bytes
+      : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    try {
+      await this.#client.putObject(
+        this.#bucket,
+        this.#prefix + recordKey(name),
+        body,
+        body.byteLength,
+        {
+          'Content-Type': 'application/json',
+        },
+      );
+    } catch (error) {
+      throw this.#translate(error);
+    }
+  }
+
+  async getRecord(name: string): Promise<Buffer | undefined> {
+    try {
+      return await collect(
+        await this.#client.getObject(this.#bucket, this.#prefix + recordKey(name)),
+      );
+    } catch (error) {
+      if (isMissingObject(error)) return undefined;
+      throw this.#translate(error);
+    }
   }
 
   async get(digest: Sha256): Promise<Buffer> {

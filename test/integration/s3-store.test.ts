@@ -74,4 +74,13 @@ describe('S3ArtifactStore against MinIO', () => {
     expect((error as Error).message).toMatch(/refused the credentials for bucket `clab-test`/);
     expect((error as Error).message).not.toContain('wrong-secret-value');
   });
+
+  it('stores and replaces named records', async () => {
+    const s = store({ prefix: 'records' });
+    expect(await s.getRecord('stages/k1')).toBeUndefined();
+    await s.putRecord('stages/k1', Buffer.from('one'));
+    await s.putRecord('stages/k1', Buffer.from('two'));
+    expect((await s.getRecord('stages/k1'))!.toString()).toBe('two');
+    expect(await listAll(s.listKeys())).toEqual(['records/stages/k1']);
+  });
 });

@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sha256 } from '../../lib/digest.ts';
 import { ArtifactNotFoundError, DigestMismatchError } from '../../lib/storage/errors.ts';
-import { getJson, putJson } from '../../lib/storage/json-artifacts.ts';
+import {
+  getJson,
+  getJsonRecord,
+  putJson,
+  putJsonRecord,
+} from '../../lib/storage/json-artifacts.ts';
 import { LocalArtifactStore } from '../../lib/storage/local-store.ts';
 
 const freshStore = () => {
@@ -62,5 +67,28 @@ describe('LocalArtifactStore', () => {
     const b = await putJson(store, { y: 2, x: 1 });
     expect(a.digest).toBe(b.digest);
     expect(await getJson(store, a.digest)).toEqual({ x: 1, y: 2 });
+  });
+});
+
+describe('LocalArtifactStore records', () => {
+  it('stores, replaces and reads named records; a missing one is undefined', async () => {
+    const { store } = freshStore();
+    expect(await getJsonRecord(store, 'stages/abc')).toBeUndefined();
+    await putJsonRecord(store, 'stages/abc', { v: 1 });
+    await putJsonRecord(store, 'stages/abc', { v: 2 });
+    expect(await getJsonRecord(store, 'stages/abc')).toEqual({ v: 2 });
+    const keys: string[] = [];
+    for await (const key of store.listKeys()) keys.push(key);
+    expect(keys).toEqual(['records/stages/abc']);
+  });
+
+  it('refuses record names that could escape the records folder', async () => {
+    const { store } = freshStore();
+    await expect(store.putRecord('../etc/passwd', Buffer.from('x'))).rejects.toThrowError(
+      /Expected a record name/,
+    );
+    await expect(store.putRecord('a//b', Buffer.from('x'))).rejects.toThrowError(
+      /Expected a record name/,
+    );
   });
 });
