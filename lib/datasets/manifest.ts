@@ -4,6 +4,17 @@ export const MANIFEST_FORMAT = 'clab.dataset-manifest/v1';
 export const SHARD_FORMAT =
   'webdataset-tar/v1: <key>.png (8-bit PNG) + <key>.json ({index, label, class, source})';
 
+/**
+ * Where a dataset came from: an ingested source (its pinned index), or the stage that derived it
+ * from other datasets or models (`parents`, by digest), with the parameters that mattered.
+ */
+export interface ManifestSource {
+  kind: string;
+  indexDigest?: Sha256;
+  parents?: Sha256[];
+  params?: Record<string, unknown>;
+}
+
 export interface ShardRecord {
   index: number;
   key: string;
@@ -18,7 +29,7 @@ export interface DatasetManifest {
   format: typeof MANIFEST_FORMAT;
   shardFormat: typeof SHARD_FORMAT;
   name: string;
-  source: { kind: string; indexDigest: Sha256 };
+  source: ManifestSource;
   classes: string[];
   count: number;
   classHistogram: number[];
@@ -29,7 +40,7 @@ export interface DatasetManifest {
 
 export interface ManifestInput {
   name: string;
-  source: { kind: string; indexDigest: Sha256 };
+  source: ManifestSource;
   classes: string[];
   count: number;
   image?: { width: number; height: number; channels: number };

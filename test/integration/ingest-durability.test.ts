@@ -116,7 +116,7 @@ describe('ingest of the Fashion-MNIST train split through Temporal into MinIO', 
     expect(rows.filter((r) => r.type === 'writeShard' && r.attempts > 1).length).toBeGreaterThan(0);
 
     const expectedKeys = [
-      manifest.source.indexDigest,
+      manifest.source.indexDigest!,
       ...manifest.shards.map((s) => s.sha256),
       result.digest,
     ].map((d) => `sha256/${d.slice(0, 2)}/${d}`);

@@ -1,0 +1,373 @@
+import sharp from 'sharp';
+import { buildManifest, type DatasetManifest } from '../lib/datasets/manifest.ts';
+import type { Sha256 } from '../lib/digest.ts';
+import { classHistogramDistance } from '../lib/metrics/class-metrics.ts';
+import type { FeatureMatrix } from '../lib/metrics/feature-matrix.ts';
+import { fid } from '../lib/metrics/fid.ts';
+import { precisionRecall } from '../lib/metrics/precision-recall.ts';
+import {
+  deserializeGenerator,
+  fitPcaGmmGenerator,
+  samplePcaGmmGenerator,
+  serializeGenerator,
+  type GeneratorOptions,
+} from '../lib/models/pca-gmm-generator.ts';
+import { fitPca, pcaEncode, type PcaModel } from '../lib/models/pca.ts';
+import { parseNpyMatrix, writeNpyMatrix } from '../lib/npy.ts';
+import { Rng } from '../lib/rng.ts';
+import type { ArtifactStore } from '../lib/storage/artifact-store.ts';
+import { getJson, putJson } from '../lib/storage/json-artifacts.ts';
+import { failFastOnBadInput } from './activity-context.ts';
+import { loadImageSet, storeImageSet, type ImageSet } from './image-sets.ts';
+import { asStage } from './stage-cache.ts';
+
+export interface StudyStageDeps {
+  store: ArtifactStore;
+  codeVersion: string;
+}
+
+interface Seeded {
+  seed: number;
+  /** The named random stream of this stage, e.g. `alpha=1/g=2/sample`. */
+  stream: string;
+}
+
+/**
+ * The stages of the studies that need no deep-learning framework. Every one is idempotent and
+ * deterministic: the same inputs, parameters and seed give byte-identical outputs.
+ */
+export function createStudyStageActivities({ store, codeVersion }: StudyStageDeps) {
+  const stage = (work: Parameters<typeof asStage>[0]) => failFastOnBadInput(() => asStage(work));
+
+  return {
+    /** A class-balanced random subset of `count` images (largest-remainder per-class quotas). */
+    realSubset(input: { dataset: Sha256; count: number; name: string } & Seeded) {
+      return stage(async () => {
+        const set = await loadImageSet(store, input.dataset);
+        const rng = Rng.stream(input.seed, input.stream);
+        const byClass = set.classes.map((_, c) => indicesOf(set.labels, c));
+        const quotas = apportion(
+          byClass.map((ix) => ix.length),
+          input.count,
+        );
+        const picked = byClass
+          .flatMap((ix, c) => rng.sampleIndices(ix.length, quotas[c]!).map((i) => ix[i]!))
+          .sort((a, b) => a - b);
+        const subset = selectImages(set, picked, input.name);
+        const { digest, manifest } = await storeImageSet(
+          store,
+          subset,
+          {
+            kind: 'subset',
+            parents: [input.dataset],
+            params: { count: input.count, seed: input.seed, stream: input.stream },
+          },
+          codeVersion,
+        );
+        return {
+          outputs: { dataset: digest },
+          facts: { count: manifest.count, classHistogram: manifest.classHistogram },
+        };
+      });
+    },
+
+    /** Fits the PCA embedding used by the metrics, on up to `fitSamples` images of the dataset. */
+    fitEmbedding(input: { dataset: Sha256; components: number; fitSamples: number } & Seeded) {
+      return stage(async () => {
+        const set = await loadImageSet(store, input.dataset);
+        const rng = Rng.stream(input.seed, input.stream);
+        const rows =
+          set.count <= input.fitSamples
+            ? [...Array(set.count).keys()]
+            : rng.sampleIndices(set.count, input.fitSamples).sort((a, b) => a - b);
+        const pca = fitPca(toFeatures(set, rows), input.components);
+        const ref = await putJson(store, {
+          format: 'clab.embedding/v1',
+          kind: 'pca',
+          components: input.components,
+          fittedOn: input.dataset,
+          pca: serializePca(pca),
+        });
+        return {
+          outputs: { embedding: ref.digest },
+          facts: { embeddingId: `pca${input.components}@${ref.digest.slice(0, 12)}` },
+        };
+      });
+    },
+
+    /** Embeds up to `maxSamples` images of a dataset: a float32 .npy feature matrix (row per image). */
+    embed(input: { dataset: Sha256; embedding: Sha256; maxSamples: number } & Seeded) {
+      return stage(async () => {
+        const set = await loadImageSet(store, input.dataset);
+        const embedding = await getJson<{ pca: ReturnType<typeof serializePca> }>(
+          store,
+          input.embedding,
+        );
+        const pca = deserializePca(embedding.pca);
+        const rng = Rng.stream(input.seed, input.stream);
+        const rows =
+          set.count <= input.maxSamples
+            ? [...Array(set.count).keys()]
+            : rng.sampleIndices(set.count, input.maxSamples).sort((a, b) => a - b);
+        const z = pcaEncode(pca, toFeatures(set, rows));
+        const ref = await store.put(
+          writeNpyMatrix({ rows: z.rows, cols: z.cols, data: Float32Array.from(z.data) }),
+        );
+        return { outputs: { features: ref.digest }, facts: { rows: z.rows } };
+      });
+    },
+
+    /** Fits the PCA + Gaussian-mixture generator on a dataset (the stand-in for training). */
+    fitGenerator(input: { dataset: Sha256; generator: GeneratorOptions } & Seeded) {
+      return stage(async () => {
+        const set = await loadImageSet(store, input.dataset);
+        const model = fitPcaGmmGenerator(
+          { ...set, classCount: set.classes.length },
+          input.generator,
+          Rng.stream(input.seed, input.stream),
+        );
+        const ref = await putJson(store, {
+          ...(serializeGenerator(model) as object),
+          trainedOn: input.dataset,
+          classes: set.classes,
+        });
+        return { outputs: { model: ref.digest }, facts: { trainedOn: set.count } };
+      });
+    },
+
+    /**
+     * Samples round(alpha * |reference|) images with the reference's class balance
+     * (Martinez et al.: |S_g| = alpha |D_{g-1}|), at the given temperature.
+     */
+    sampleImages(
+      input: {
+        model: Sha256;
+        reference: Sha256;
+        alpha: number;
+        temperature: number;
+        name: string;
+      } & Seeded,
+    ) {
+      return stage(async () => {
+        const reference = await getJson<DatasetManifest>(store, input.reference);
+        const json = await getJson<{ classes: string[] }>(store, input.model);
+        const model = deserializeGenerator(json);
+        const counts = apportion(
+          reference.classHistogram,
+          Math.round(input.alpha * reference.count),
+        );
+        const sampled = samplePcaGmmGenerator(
+          model,
+          counts,
+          Rng.stream(input.seed, input.stream),
+          input.temperature,
+        );
+        const set: ImageSet = {
+          name: input.name,
+          classes: json.classes,
+          ...model.shape,
+          count: sampled.count,
+          pixels: sampled.pixels,
+          labels: sampled.labels,
+        };
+        const { digest, manifest } = await storeImageSet(
+          store,
+          set,
+          {
+            kind: 'generated',
+            parents: [input.model, input.reference],
+            params: {
+              alpha: input.alpha,
+              temperature: input.temperature,
+              seed: input.seed,
+              stream: input.stream,
+            },
+          },
+          codeVersion,
+        );
+        return {
+          outputs: { dataset: digest },
+          facts: { count: manifest.count, classHistogram: manifest.classHistogram },
+        };
+      });
+    },
+
+    /** D = A + B as a manifest over both datasets' shards: no pixels are copied. */
+    mixDatasets(input: { a: Sha256; b: Sha256; name: string }) {
+      return stage(async () => {
+        const [a, b] = [
+          await getJson<DatasetManifest>(store, input.a),
+          await getJson<DatasetManifest>(store, input.b),
+        ];
+        if (a.classes.join('\n') !== b.classes.join('\n'))
+          throw new Error(`Cannot mix ${a.name} and ${b.name}: their classes differ`);
+        const shards = [
+          ...a.shards,
+          ...b.shards.map((s) => ({
+            ...s,
+            index: s.index + a.shards.length,
+            firstSample: s.firstSample + a.count,
+          })),
+        ];
+        const manifest = buildManifest({
+          name: input.name,
+          source: { kind: 'mix', parents: [input.a, input.b] },
+          classes: a.classes,
+          count: a.count + b.count,
+          ...(a.image ? { image: a.image } : {}),
+          shards,
+          codeVersion,
+        });
+        const ref = await putJson(store, manifest);
+        return {
+          outputs: { dataset: ref.digest },
+          facts: { count: manifest.count, classHistogram: manifest.classHistogram },
+        };
+      });
+    },
+
+    /** FID, improved precision/recall (k) and class-balance distance of generated vs real features. */
+    evaluate(input: {
+      real: Sha256;
+      fake: Sha256;
+      realDataset: Sha256;
+      fakeDataset: Sha256;
+      k: number;
+      embeddingId: string;
+    }) {
+      return stage(async () => {
+        const real = parseNpyMatrix(await store.get(input.real), `features ${input.real}`);
+        const fake = parseNpyMatrix(await store.get(input.fake), `features ${input.fake}`);
+        const [realManifest, fakeManifest] = [
+          await getJson<DatasetManifest>(store, input.realDataset),
+          await getJson<DatasetManifest>(store, input.fakeDataset),
+        ];
+        const pr = precisionRecall(real, fake, input.k);
+        const metrics = {
+          embedding: input.embeddingId,
+          fid: fid(real, fake),
+          precision: pr.precision,
+          recall: pr.recall,
+          k: input.k,
+          classHistogramDistance: classHistogramDistance(
+            realManifest.classHistogram,
+            fakeManifest.classHistogram,
+          ),
+          classHistogram: fakeManifest.classHistogram,
+        };
+        const ref = await putJson(store, {
+          format: 'clab.metrics/v1',
+          ...metrics,
+          real: input.real,
+          fake: input.fake,
+        });
+        return {
+          outputs: { metrics: ref.digest },
+          facts: {
+            fid: metrics.fid,
+            precision: metrics.precision,
+            recall: metrics.recall,
+            classHistogramDistance: metrics.classHistogramDistance,
+          },
+        };
+      });
+    },
+
+    /** A PNG grid: one row per class, `perClass` random samples of it (the paper's Figures 4-7). */
+    sampleGrid(input: { dataset: Sha256; perClass: number } & Seeded) {
+      return stage(async () => {
+        const set = await loadImageSet(store, input.dataset);
+        const rng = Rng.stream(input.seed, input.stream);
+        const { width: w, height: h, channels } = set;
+        const gap = 2;
+        const gridW = input.perClass * (w + gap) + gap;
+        const gridH = set.classes.length * (h + gap) + gap;
+        const grid = Buffer.alloc(gridW * gridH * channels, 255);
+        set.classes.forEach((_, c) => {
+          const ix = indicesOf(set.labels, c);
+          const chosen = rng
+            .sampleIndices(ix.length, Math.min(input.perClass, ix.length))
+            .map((i) => ix[i]!);
+          chosen.forEach((sample, col) => {
+            for (let y = 0; y < h; y++) {
+              const src = (sample * h * w + y * w) * channels;
+              const dst = ((c * (h + gap) + gap + y) * gridW + col * (w + gap) + gap) * channels;
+              grid.set(set.pixels.subarray(src, src + w * channels), dst);
+            }
+          });
+        });
+        let image = sharp(grid, {
+          raw: { width: gridW, height: gridH, channels: channels as 1 | 3 | 4 },
+        });
+        if (channels === 1) image = image.toColourspace('b-w');
+        const png = await image
+          .resize(gridW * 2, gridH * 2, { kernel: 'nearest' })
+          .png({ compressionLevel: 6, adaptiveFiltering: false })
+          .toBuffer();
+        const ref = await store.put(png);
+        return { outputs: { grid: ref.digest }, facts: {} };
+      });
+    },
+  };
+}
+
+export type StudyStageActivities = ReturnType<typeof createStudyStageActivities>;
+
+function indicesOf(labels: Uint8Array, c: number): number[] {
+  const out: number[] = [];
+  labels.forEach((l, i) => l === c && out.push(i));
+  return out;
+}
+
+/** Splits `total` in proportion to `weights` by largest remainders (ties to the lower index). */
+export function apportion(weights: readonly number[], total: number): number[] {
+  const sum = weights.reduce((a, b) => a + b, 0);
+  if (sum <= 0) throw new RangeError('Cannot apportion over empty weights');
+  const exact = weights.map((w) => (w / sum) * total);
+  const out = exact.map(Math.floor);
+  const order = exact
+    .map((e, i) => [e - Math.floor(e), i] as const)
+    .sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+  for (let r = total - out.reduce((a, b) => a + b, 0), j = 0; r > 0; r--, j++) out[order[j]![1]]!++;
+  return out;
+}
+
+function selectImages(set: ImageSet, rows: number[], name: string): ImageSet {
+  const size = set.width * set.height * set.channels;
+  const pixels = new Uint8Array(rows.length * size);
+  const labels = new Uint8Array(rows.length);
+  rows.forEach((r, i) => {
+    pixels.set(set.pixels.subarray(r * size, (r + 1) * size), i * size);
+    labels[i] = set.labels[r]!;
+  });
+  return { ...set, name, count: rows.length, pixels, labels };
+}
+
+function toFeatures(set: ImageSet, rows: number[]): FeatureMatrix {
+  const size = set.width * set.height * set.channels;
+  const data = new Float64Array(rows.length * size);
+  rows.forEach((r, i) => {
+    for (let j = 0; j < size; j++) data[i * size + j] = set.pixels[r * size + j]! / 255;
+  });
+  return { rows: rows.length, cols: size, data };
+}
+
+function serializePca(p: PcaModel) {
+  return {
+    inputDim: p.inputDim,
+    components: p.components,
+    mean: Array.from(p.mean),
+    basis: Array.from(p.basis),
+    variances: Array.from(p.variances),
+  };
+}
+
+function deserializePca(p: ReturnType<typeof serializePca>): PcaModel {
+  return {
+    inputDim: p.inputDim,
+    components: p.components,
+    mean: Float64Array.from(p.mean),
+    basis: Float64Array.from(p.basis),
+    variances: Float64Array.from(p.variances),
+  };
+}
