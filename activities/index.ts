@@ -6,7 +6,11 @@ export type ActivityDeps = IngestDeps;
 
 /** Every activity, bound to the worker's clients (the worker passes real ones, tests may pass fakes). */
 export function createActivities(deps: ActivityDeps) {
-  return { ...createIngestActivities(deps), ...createStageCacheActivities(deps), ...createStudyStageActivities(deps) };
+  return {
+    ...createIngestActivities(deps),
+    ...createStageCacheActivities(deps),
+    ...createStudyStageActivities(deps),
+  };
 }
 
 export type Activities = ReturnType<typeof createActivities>;

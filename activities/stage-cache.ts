@@ -1,4 +1,5 @@
 import { Context } from '@temporalio/activity';
+import { heartbeat } from './activity-context.ts';
 import { canonicalJson } from '../lib/canonical-json.ts';
 import { sha256 } from '../lib/digest.ts';
 import type { ArtifactStore } from '../lib/storage/artifact-store.ts';
@@ -59,8 +60,17 @@ export function createStageCacheActivities({ store, codeVersion }: StageCacheDep
 export async function asStage(
   work: () => Promise<Omit<StageOutput, 'attempt' | 'computeMs'>>,
 ): Promise<StageOutput> {
+  // Heartbeats while the work runs, so a dead worker is noticed by the heartbeat timeout rather
+  // than the hours-long start-to-close timeout.
   const started = performance.now();
-  const result = await work();
+  const beat = setInterval(() => heartbeat(), 2000);
+  let result: Omit<StageOutput, 'attempt' | 'computeMs'>;
+  try {
+    heartbeat();
+    result = await work();
+  } finally {
+    clearInterval(beat);
+  }
   let attempt = 1;
   try {
     attempt = Context.current().info.attempt;

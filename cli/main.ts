@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import { registerDemo } from './commands/demo.ts';
 import { registerIngest } from './commands/ingest.ts';
+import { registerLineage } from './commands/lineage.ts';
+import { registerStudy } from './commands/study.ts';
 import { registerMetrics } from './commands/metrics.ts';
 import { registerRuns } from './commands/runs.ts';
 import { registerWorker } from './commands/worker.ts';
@@ -15,7 +17,9 @@ const program = new Command()
 registerDemo(program);
 registerWorker(program);
 registerIngest(program);
+registerStudy(program);
 registerRuns(program);
+registerLineage(program);
 registerMetrics(program);
 
 try {

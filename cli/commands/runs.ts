@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../infra/load-config.ts';
 import { activityRows, type ActivityRow } from '../run-history.ts';
+import type { StageEntry } from '../../lib/studies/stage.ts';
 import { formatTable } from '../table.ts';
 import { connectClient } from '../temporal-client.ts';
 
@@ -71,7 +72,29 @@ export function registerRuns(program: Command): void {
       console.log(
         `started   ${description.startTime.toISOString()}${description.closeTime ? `, closed ${description.closeTime.toISOString()}` : ''}`,
       );
-      if (result !== undefined) console.log(`result    ${JSON.stringify(result)}`);
+      if (result !== undefined && !(result as { stages?: unknown }).stages)
+        console.log(`result    ${JSON.stringify(result)}`);
+      const stages = (result as { stages?: StageEntry[] } | undefined)?.stages;
+      if (stages) {
+        console.log('');
+        console.log(
+          formatTable(
+            ['STAGE', 'NAME', 'KEY', 'CACHE', 'ATTEMPTS', 'COMPUTE', 'OUTPUTS', 'FACTS'],
+            stages.map((s) => [
+              s.label,
+              s.name,
+              s.key.slice(0, 12),
+              s.cacheHit ? 'hit' : 'computed',
+              String(s.attempt),
+              `${(s.computeMs / 1000).toFixed(2)} s`,
+              Object.entries(s.outputs)
+                .map(([k, d]) => `${k}=${d.slice(0, 12)}`)
+                .join(' '),
+              headline(s.facts),
+            ]),
+          ),
+        );
+      }
       console.log('');
       console.log(
         formatTable(
@@ -109,4 +132,12 @@ function summarize(output: unknown): string {
 
 function seconds(ms: number | undefined): string {
   return ms === undefined ? '' : `${(ms / 1000).toFixed(2)} s`;
+}
+
+/** The numbers worth a glance: metric values rounded, no long arrays. */
+function headline(facts: StageEntry['facts']): string {
+  return Object.entries(facts)
+    .filter(([, v]) => !Array.isArray(v))
+    .map(([k, v]) => `${k}=${typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(4) : v}`)
+    .join(' ');
 }

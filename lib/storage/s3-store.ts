@@ -170,7 +170,7 @@ export class S3ArtifactStore implements ArtifactStore {
       code === 'AccessDenied'
     ) {
       return new StoreConfigError(
-        `S3 endpoint ${this.#endpoint} refused the credentials for bucket \`${this.#bucket}\` (${code})`,
+        `S3 endpoint ${this.#endpoint} refused the credentials for bucket \`${this.#bucket}\` (${code}: ${(error as Error).message}; resource ${(error as { resource?: string }).resource ?? '?'})`,
       );
     }
     return error instanceof Error ? error : new Error(String(error));

@@ -1,0 +1,339 @@
+import {
+  defineQuery,
+  executeChild,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Sha256 } from '../lib/digest.ts';
+import type { GenerationsSpec } from '../lib/studies/generations-spec.ts';
+import type { StageEntry, StageOutput } from '../lib/studies/stage.ts';
+import { ingestDataset } from './ingest-dataset.ts';
+import { StageRunner } from './stage-runner.ts';
+
+export interface GenerationsInput {
+  spec: GenerationsSpec;
+  force?: string[];
+  cpuQueue?: string;
+  gpuQueue?: string;
+  /** The store the run expects its workers to use (checked by the ingest activities). */
+  store?: string;
+}
+
+/** One row of the study's table: a generation of one alpha (generation 0 is the real D_0). */
+export interface GenerationRow {
+  alpha: number;
+  generation: number;
+  trainedOn: number;
+  samples: number;
+  fid: number;
+  precision: number;
+  recall: number;
+  classHistogramDistance: number;
+  grid?: Sha256;
+  metrics: Sha256;
+}
+
+export interface GenerationsResult {
+  study: 'generations';
+  name: string;
+  embeddingId: string;
+  rows: GenerationRow[];
+  stages: StageEntry[];
+}
+
+export const studyProgress = defineQuery<{ stagesDone: number; cacheHits: number }>(
+  'studyProgress',
+);
+
+/**
+ * The generational retraining study (Martinez et al., 2023): shared stages (ingest, the metric
+ * embedding, D_0 and its baseline metrics), then one child workflow per alpha running the loop.
+ */
+export async function generationsStudy(input: GenerationsInput): Promise<GenerationsResult> {
+  const { spec } = input;
+  const cpuQueue = input.cpuQueue ?? 'cpu';
+  const gpuQueue = input.gpuQueue ?? 'gpu';
+  upsertSearchAttributes({
+    ClabStudyKind: ['generations'],
+    ClabSpecName: [spec.name],
+    ClabDataset: [spec.dataset.name],
+  });
+  const runner = new StageRunner({ cpuQueue, gpuQueue, force: input.force ?? [] });
+  setHandler(studyProgress, () => ({
+    stagesDone: runner.entries.length,
+    cacheHits: runner.entries.filter((e) => e.cacheHit).length,
+  }));
+  const seed = spec.seed;
+
+  const ingest = (split: 'train' | 'test') =>
+    runner.custom(
+      `ingest fashion-mnist/${split}`,
+      {
+        name: 'ingest',
+        version: 1,
+        params: { source: { kind: 'fashion-mnist', split } },
+        inputs: {},
+      },
+      async () => {
+        const manifest = await executeChild(ingestDataset, {
+          workflowId: `${workflowInfo().workflowId}/ingest-${split}`,
+          taskQueue: cpuQueue,
+          args: [
+            {
+              source: { kind: 'fashion-mnist', split },
+              cpuQueue,
+              ...(input.store ? { store: input.store } : {}),
+            },
+          ],
+        });
+        return {
+          outputs: { dataset: manifest.digest },
+          facts: { count: manifest.count },
+          attempt: 1,
+          computeMs: 0,
+        };
+      },
+    );
+  const train = (await ingest('train')).outputs.dataset!;
+  const test = (await ingest('test')).outputs.dataset!;
+
+  const { embedding, maxSamples } = {
+    embedding: spec.evaluation.embedding,
+    maxSamples: spec.evaluation.samples,
+  };
+  const fitted = await runner.stage(
+    'metric embedding',
+    'cpu',
+    'fitEmbedding',
+    {
+      components: embedding.components,
+      fitSamples: embedding.fitSamples,
+      seed,
+      stream: 'embedding',
+    },
+    { dataset: train },
+  );
+  const embeddingDigest = fitted.outputs.embedding!;
+  const embeddingId = String(fitted.facts.embeddingId);
+  const realFeatures = (
+    await runner.stage(
+      'real test features',
+      'cpu',
+      'embed',
+      { maxSamples, seed, stream: 'real-test-features' },
+      { dataset: test, embedding: embeddingDigest },
+    )
+  ).outputs.features!;
+
+  const d0 = await runner.stage(
+    'D0',
+    'cpu',
+    'realSubset',
+    { count: spec.dataset.subset, name: 'D0', seed, stream: 'D0' },
+    { dataset: train },
+  );
+  const d0Dataset = d0.outputs.dataset!;
+  const d0Features = (
+    await runner.stage(
+      'D0 features',
+      'cpu',
+      'embed',
+      { maxSamples, seed, stream: 'D0-features' },
+      { dataset: d0Dataset, embedding: embeddingDigest },
+    )
+  ).outputs.features!;
+  const d0Metrics = await runner.stage(
+    'D0 metrics',
+    'cpu',
+    'evaluate',
+    { k: spec.evaluation.k, embeddingId },
+    { real: realFeatures, fake: d0Features, realDataset: test, fakeDataset: d0Dataset },
+  );
+  const d0Grid = (
+    await runner.stage(
+      'D0 grid',
+      'cpu',
+      'sampleGrid',
+      { perClass: spec.loop.gridPerClass, seed, stream: 'D0-grid' },
+      { dataset: d0Dataset },
+    )
+  ).outputs.grid!;
+
+  const loops = await Promise.all(
+    spec.loop.alphas.map((alpha) =>
+      executeChild(generationsLoop, {
+        workflowId: `${workflowInfo().workflowId}/alpha=${alpha}`,
+        taskQueue: cpuQueue,
+        args: [
+          {
+            spec,
+            alpha,
+            train,
+            test,
+            d0: d0Dataset,
+            embedding: embeddingDigest,
+            embeddingId,
+            realFeatures,
+            force: input.force ?? [],
+            forcedDigests: runner.forcedDigests,
+            cpuQueue,
+            gpuQueue,
+          },
+        ],
+      }),
+    ),
+  );
+
+  const baseline = (alpha: number): GenerationRow => ({
+    alpha,
+    generation: 0,
+    trainedOn: 0,
+    samples: Number(d0.facts.count),
+    ...metricFacts(d0Metrics),
+    grid: d0Grid,
+    metrics: d0Metrics.outputs.metrics!,
+  });
+  return {
+    study: 'generations',
+    name: spec.name,
+    embeddingId,
+    rows: spec.loop.alphas.flatMap((alpha, i) => [baseline(alpha), ...loops[i]!.rows]),
+    stages: [...runner.entries, ...loops.flatMap((l) => l.stages)],
+  };
+}
+
+export interface GenerationsLoopInput {
+  spec: GenerationsSpec;
+  alpha: number;
+  train: Sha256;
+  test: Sha256;
+  d0: Sha256;
+  embedding: Sha256;
+  embeddingId: string;
+  realFeatures: Sha256;
+  force: string[];
+  forcedDigests: Sha256[];
+  cpuQueue: string;
+  gpuQueue: string;
+}
+
+/**
+ * One alpha of the loop. For g = 1..G: fit V_g on D_{g-1}; sample S_g with |S_g| = alpha |D_{g-1}|;
+ * then D_g = D_{g-1} + S_g (accumulate), S_g (replace) or a fresh real subset + S_g (fresh).
+ */
+export async function generationsLoop(
+  input: GenerationsLoopInput,
+): Promise<{ rows: GenerationRow[]; stages: StageEntry[] }> {
+  const { spec, alpha } = input;
+  const runner = new StageRunner({
+    cpuQueue: input.cpuQueue,
+    gpuQueue: input.gpuQueue,
+    force: input.force,
+    forcedDigests: input.forcedDigests,
+  });
+  setHandler(studyProgress, () => ({
+    stagesDone: runner.entries.length,
+    cacheHits: runner.entries.filter((e) => e.cacheHit).length,
+  }));
+  const seed = spec.seed;
+  const { temperature, ...generator } = spec.generator;
+  const rows: GenerationRow[] = [];
+  let dataset = input.d0;
+  for (let g = 1; g <= spec.loop.generations; g++) {
+    const at = `alpha=${alpha}/g=${g}`;
+    // The fit's stream does not name alpha: the first generation's fit on D_0 is shared by all alphas.
+    const model = await runner.stage(
+      `${at} fit V_g`,
+      'gpu',
+      'fitGenerator',
+      { generator, seed, stream: `g=${g}/fit` },
+      { dataset },
+    );
+    const sampled = await runner.stage(
+      `${at} sample S_g`,
+      'gpu',
+      'sampleImages',
+      { alpha, temperature, name: `S${g}-alpha${alpha}`, seed, stream: `${at}/sample` },
+      { model: model.outputs.model!, reference: dataset },
+    );
+    const samples = sampled.outputs.dataset!;
+    const grid = await runner.stage(
+      `${at} grid`,
+      'cpu',
+      'sampleGrid',
+      { perClass: spec.loop.gridPerClass, seed, stream: `${at}/grid` },
+      { dataset: samples },
+    );
+    const features = await runner.stage(
+      `${at} features`,
+      'cpu',
+      'embed',
+      { maxSamples: spec.evaluation.samples, seed, stream: `${at}/features` },
+      { dataset: samples, embedding: input.embedding },
+    );
+    const metrics = await runner.stage(
+      `${at} metrics`,
+      'cpu',
+      'evaluate',
+      { k: spec.evaluation.k, embeddingId: input.embeddingId },
+      {
+        real: input.realFeatures,
+        fake: features.outputs.features!,
+        realDataset: input.test,
+        fakeDataset: samples,
+      },
+    );
+    rows.push({
+      alpha,
+      generation: g,
+      trainedOn: Number(model.facts.trainedOn),
+      samples: Number(sampled.facts.count),
+      ...metricFacts(metrics),
+      grid: grid.outputs.grid!,
+      metrics: metrics.outputs.metrics!,
+    });
+
+    if (spec.loop.mode === 'replace') {
+      dataset = samples;
+    } else {
+      let base = dataset;
+      if (spec.loop.mode === 'fresh') {
+        const fresh = await runner.stage(
+          `${at} fresh real`,
+          'cpu',
+          'realSubset',
+          {
+            count: spec.dataset.subset,
+            name: `R${g}-alpha${alpha}`,
+            seed,
+            stream: `${at}/fresh-real`,
+          },
+          { dataset: input.train },
+        );
+        base = fresh.outputs.dataset!;
+      }
+      dataset = (
+        await runner.stage(
+          `${at} D_g`,
+          'cpu',
+          'mixDatasets',
+          { name: `D${g}-alpha${alpha}` },
+          { a: base, b: samples },
+        )
+      ).outputs.dataset!;
+    }
+  }
+  return { rows, stages: runner.entries };
+}
+
+function metricFacts(
+  m: StageOutput,
+): Pick<GenerationRow, 'fid' | 'precision' | 'recall' | 'classHistogramDistance'> {
+  return {
+    fid: Number(m.facts.fid),
+    precision: Number(m.facts.precision),
+    recall: Number(m.facts.recall),
+    classHistogramDistance: Number(m.facts.classHistogramDistance),
+  };
+}
