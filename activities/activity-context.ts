@@ -20,8 +20,18 @@ export function heartbeat(details?: unknown): void {
   currentContext()?.heartbeat(details);
 }
 
-/** Errors that retrying cannot fix become non-retryable failures that keep their message. */
-const NON_RETRYABLE = [InputError, StoreConfigError, DigestMismatchError, ArtifactNotFoundError];
+/**
+ * Errors that retrying cannot fix become non-retryable failures that keep their message: bad
+ * input, a misconfigured or corrupt store, and RangeError, which the pure code throws for
+ * parameters out of range (a spec asking for more PCA components than pixels, say).
+ */
+const NON_RETRYABLE = [
+  InputError,
+  StoreConfigError,
+  DigestMismatchError,
+  ArtifactNotFoundError,
+  RangeError,
+];
 
 export async function failFastOnBadInput<T>(work: () => Promise<T>): Promise<T> {
   try {

@@ -1,0 +1,173 @@
+// The generational study through the real Temporal server and MinIO: determinism, the stage
+// cache on reruns (no change, a changed alpha, --force, a deleted output), and a failing stage.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { activityRows } from '../../cli/run-history.ts';
+import type { ClabConfig } from '../../lib/config.ts';
+import type { GenerationsSpec } from '../../lib/studies/generations-spec.ts';
+import { generationsSpecSchema } from '../../lib/studies/generations-spec.ts';
+import type { StageEntry } from '../../lib/studies/stage.ts';
+import { generationsStudy, type GenerationsResult } from '../../workflows/generations.ts';
+import { withWorkers } from '../helpers/in-process-worker.ts';
+import { isolatedConfig, listAll, s3StoreOf, testClient } from '../helpers/stack.ts';
+
+const spec: GenerationsSpec = generationsSpecSchema.parse({
+  study: 'generations',
+  name: 'test-tiny',
+  seed: 11,
+  dataset: { name: 'fashion-mnist', subset: 200 },
+  evaluation: { samples: 200, k: 3, embedding: { kind: 'pca', components: 8, fitSamples: 500 } },
+  generator: { kind: 'gmm', latentDim: 8, components: 2, iterations: 5 },
+  loop: { mode: 'accumulate', alphas: [0.5, 1], generations: 2, gridPerClass: 2 },
+});
+
+let counter = 0;
+async function run(config: ClabConfig, s: GenerationsSpec, force: string[] = []) {
+  const client = await testClient();
+  const workflowId = `study-test-${Date.now()}-${counter++}`;
+  const result = await withWorkers(config, () =>
+    client.workflow.execute(generationsStudy, {
+      taskQueue: config.queues.cpu,
+      workflowId,
+      args: [
+        {
+          spec: s,
+          force,
+          cpuQueue: config.queues.cpu,
+          gpuQueue: config.queues.gpu,
+          store: s3StoreOf(config).location,
+        },
+      ],
+    }),
+  );
+  return { result, workflowId };
+}
+
+const outputsByLabel = (r: GenerationsResult) =>
+  Object.fromEntries(r.stages.map((s) => [s.label, s.outputs]));
+const computed = (r: GenerationsResult) =>
+  r.stages
+    .filter((s) => !s.cacheHit)
+    .map((s) => s.label)
+    .sort();
+
+describe('generational study', () => {
+  const a = isolatedConfig('study-a');
+  let first: GenerationsResult;
+
+  beforeAll(async () => {
+    first = (await run(a.config, spec)).result;
+  }, 600_000);
+
+  it('runs the loop: rows for each alpha and generation, |S_g| = alpha |D_{g-1}|, D_g accumulating', () => {
+    expect(first.rows.map((r) => [r.alpha, r.generation, r.trainedOn, r.samples])).toEqual([
+      [0.5, 0, 0, 200],
+      [0.5, 1, 200, 100],
+      [0.5, 2, 300, 150],
+      [1, 0, 0, 200],
+      [1, 1, 200, 200],
+      [1, 2, 400, 400],
+    ]);
+    for (const row of first.rows) {
+      expect(row.fid).toBeGreaterThan(0);
+      expect(row.precision).toBeGreaterThanOrEqual(0);
+      expect(row.recall).toBeLessThanOrEqual(1);
+    }
+    expect(first.embeddingId).toMatch(/^pca8@[0-9a-f]{12}$/);
+  });
+
+  it('is deterministic: the same spec in a fresh store gives byte-identical artifacts for every stage', async () => {
+    const b = isolatedConfig('study-b');
+    const second = (await run(b.config, spec)).result;
+    expect(outputsByLabel(second)).toEqual(outputsByLabel(first));
+  }, 600_000);
+
+  it('a rerun of a finished study recomputes nothing and writes no object', async () => {
+    const before = await listAll(s3StoreOf(a.config).listKeys());
+    const again = (await run(a.config, spec)).result;
+    expect(computed(again)).toEqual([]);
+    expect(await listAll(s3StoreOf(a.config).listKeys())).toEqual(before);
+  }, 600_000);
+
+  it("changing alpha recomputes only the new alpha's stages, and reuses the shared first fit", async () => {
+    const changed = (await run(a.config, { ...spec, loop: { ...spec.loop, alphas: [0.5, 2] } }))
+      .result;
+    const recomputed = changed.stages.filter((s) => !s.cacheHit);
+    expect(recomputed.length).toBeGreaterThan(0);
+    expect(recomputed.every((s) => s.label.startsWith('alpha=2/'))).toBe(true);
+    expect(changed.stages.find((s) => s.label === 'alpha=2/g=1 fit V_g')!.cacheHit).toBe(true);
+  }, 600_000);
+
+  it('--force on one stage recomputes it and its descendants only', async () => {
+    const forced = (await run(a.config, spec, ['sampleImages'])).result;
+    const byLabel = new Map<string, StageEntry>(forced.stages.map((s) => [s.label, s]));
+    for (const alpha of [0.5, 1]) {
+      for (const stage of ['sample S_g', 'grid', 'features', 'metrics', 'D_g']) {
+        expect(
+          byLabel.get(`alpha=${alpha}/g=1 ${stage}`)!.cacheHit,
+          `alpha=${alpha}/g=1 ${stage}`,
+        ).toBe(false);
+      }
+      expect(byLabel.get(`alpha=${alpha}/g=2 fit V_g`)!.cacheHit).toBe(false); // reads the forced D_1
+      expect(byLabel.get(`alpha=${alpha}/g=1 fit V_g`)!.cacheHit).toBe(true);
+    }
+    for (const label of ['ingest fashion-mnist/train', 'metric embedding', 'D0', 'D0 metrics'])
+      expect(byLabel.get(label)!.cacheHit).toBe(true);
+    expect(outputsByLabel(forced)).toEqual(outputsByLabel(first)); // deterministic recomputation
+  }, 600_000);
+
+  it('a deleted output makes its stage recompute instead of returning a dangling reference', async () => {
+    const store = s3StoreOf(a.config);
+    const model = first.stages.find((s) => s.label === 'alpha=1/g=2 fit V_g')!.outputs.model!;
+    await store.delete(model);
+    const again = (await run(a.config, spec)).result;
+    expect(computed(again)).toEqual(['alpha=1/g=2 fit V_g']);
+    expect(await store.has(model)).toBe(true);
+  }, 600_000);
+
+  it('a stage that keeps failing fails the study once (no retries), and a fixed rerun resumes from it', async () => {
+    const bad = { ...spec, generator: { ...spec.generator, latentDim: 1000 } }; // more components than the 784 pixels
+    const failure = await run(a.config, bad).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    const chain: string[] = [];
+    for (
+      let e = failure as { message?: string; cause?: unknown } | undefined;
+      e;
+      e = e.cause as typeof e
+    )
+      chain.push(e.message ?? '');
+    expect(chain.join(' <- ')).toContain(
+      'Expected `components` to be a whole number from 1 to 784, got `1000`',
+    );
+
+    const client = await testClient();
+    const runs = client.workflow.list({
+      query: `WorkflowType = 'generationsLoop' AND ExecutionStatus = 'Failed'`,
+    });
+    let failedAttempts: number | undefined;
+    for await (const r of runs) {
+      const rows = activityRows(
+        (await client.workflow.getHandle(r.workflowId).fetchHistory()).events ?? [],
+      );
+      failedAttempts = rows.find(
+        (x) => x.type === 'fitGenerator' && x.status === 'failed',
+      )?.attempts;
+      if (failedAttempts !== undefined) break;
+    }
+    expect(failedAttempts).toBe(1);
+
+    const fixed = (await run(a.config, { ...bad, generator: { ...bad.generator, latentDim: 6 } }))
+      .result;
+    const reused = fixed.stages.filter((s) => s.cacheHit).map((s) => s.label);
+    expect(reused).toEqual(
+      expect.arrayContaining([
+        'ingest fashion-mnist/train',
+        'metric embedding',
+        'D0',
+        'D0 metrics',
+      ]),
+    );
+    expect(fixed.stages.find((s) => s.label === 'alpha=1/g=1 fit V_g')!.cacheHit).toBe(false);
+  }, 600_000);
+});
