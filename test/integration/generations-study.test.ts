@@ -1,14 +1,20 @@
 // The generational study through the real Temporal server and MinIO: determinism, the stage
 // cache on reruns (no change, a changed alpha, --force, a deleted output), and a failing stage.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { activityRows } from '../../cli/run-history.ts';
 import type { ClabConfig } from '../../lib/config.ts';
 import type { GenerationsSpec } from '../../lib/studies/generations-spec.ts';
 import { generationsSpecSchema } from '../../lib/studies/generations-spec.ts';
 import type { StageEntry } from '../../lib/studies/stage.ts';
-import { generationsStudy, type GenerationsResult } from '../../workflows/generations.ts';
+import {
+  generationsStudy,
+  studyProgress,
+  type GenerationsResult,
+} from '../../workflows/generations.ts';
 import { withWorkers } from '../helpers/in-process-worker.ts';
 import { isolatedConfig, listAll, s3StoreOf, testClient } from '../helpers/stack.ts';
+import { exited, spawnWorker } from '../helpers/worker-process.ts';
 
 const spec: GenerationsSpec = generationsSpecSchema.parse({
   study: 'generations',
@@ -169,5 +175,47 @@ describe('generational study', () => {
       ]),
     );
     expect(fixed.stages.find((s) => s.label === 'alpha=1/g=1 fit V_g')!.cacheHit).toBe(false);
+  }, 600_000);
+
+  it('survives a SIGKILL of its worker in generation 2: a new worker finishes with identical results', async () => {
+    const c = isolatedConfig('study-crash');
+    const client = await testClient();
+    const workflowId = `study-crash-${Date.now()}`;
+    const handle = await client.workflow.start(generationsStudy, {
+      taskQueue: c.config.queues.cpu,
+      workflowId,
+      args: [
+        {
+          spec,
+          cpuQueue: c.config.queues.cpu,
+          gpuQueue: c.config.queues.gpu,
+          store: s3StoreOf(c.config).location,
+        },
+      ],
+    });
+    const firstWorker = spawnWorker(c.env, '/tmp/clab-test-study-worker-1.log');
+    const loop = client.workflow.getHandle(`${workflowId}/alpha=1`);
+    // generation 1 of a loop is 6 stages; the 7th starts generation 2
+    for (;;) {
+      const done = await loop.query(studyProgress).then(
+        (p) => p.stagesDone,
+        () => 0,
+      );
+      if (done >= 6) break;
+      await sleep(50);
+    }
+    firstWorker.kill('SIGKILL');
+    await exited(firstWorker);
+    expect((await loop.describe()).status.name).toBe('RUNNING');
+
+    const secondWorker = spawnWorker(c.env, '/tmp/clab-test-study-worker-2.log');
+    try {
+      const result = await handle.result();
+      expect(result.rows).toEqual(first.rows);
+      expect(outputsByLabel(result)).toEqual(outputsByLabel(first));
+    } finally {
+      secondWorker.kill('SIGTERM');
+      await exited(secondWorker);
+    }
   }, 600_000);
 });
