@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { resolveBinary } from '../../infra/binaries.ts';
@@ -8,21 +9,30 @@ import { loadConfig } from '../../infra/load-config.ts';
 import { stopChild, type StartedProcess } from '../../infra/server-process.ts';
 import { startTemporalServer, temporalAnswers } from '../../infra/temporal-server.ts';
 import type { ClabConfig } from '../../lib/config.ts';
-import { openStore } from '../../lib/storage/open-store.ts';
-import { ingestDataset } from '../../workflows/ingest-dataset.ts';
 import { createWorkers } from '../../workers/run-workers.ts';
-import { followIngest } from '../follow-ingest.ts';
 import { connectClient } from '../temporal-client.ts';
+import { readSpec, startAndFollow } from './study.ts';
+
+const DEMO_SPEC = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'studies',
+  'generations-gmm.yaml',
+);
 
 /**
  * The demo: on a machine with nothing running, starts a private Temporal dev server (unless one
- * answers already) and in-process workers, then ingests both Fashion-MNIST splits into the
- * configured store (the local directory by default) and says where everything is.
+ * answers already) and in-process workers, runs the generational study of
+ * studies/generations-gmm.yaml on the configured store (the local directory by default) and
+ * writes its report.
  */
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description('Run the demo end to end on this machine (starts what it needs, stops it after)')
+    .description(
+      'Run the demo study (studies/generations-gmm.yaml) end to end; starts what it needs, stops it after',
+    )
     .action(async () => {
       const log = (line: string) => console.error(`[demo] ${line}`);
       // own task queues, so that workers started elsewhere (perhaps on another store) never take its tasks
@@ -50,32 +60,12 @@ export function registerDemo(program: Command): void {
       const running = Promise.all(workers.map((w) => w.run()));
       try {
         const client = await connectClient(config);
-        for (const split of ['train', 'test'] as const) {
-          const workflowId = `demo-ingest-fashion-mnist-${split}-${Date.now().toString(36)}`;
-          log(`ingesting Fashion-MNIST ${split} (workflow ${workflowId})`);
-          const handle = await client.workflow.start(ingestDataset, {
-            taskQueue: config.queues.cpu,
-            workflowId,
-            args: [
-              {
-                source: { kind: 'fashion-mnist', split },
-                cpuQueue: config.queues.cpu,
-                store: openStore(config.store).location,
-              },
-            ],
-          });
-          const manifest = await followIngest(handle);
-          log(
-            `${manifest.name}: ${manifest.count} images in ${manifest.shards} shards; manifest sha256:${manifest.digest}`,
-          );
-        }
-        const where =
-          config.store.kind === 'local'
-            ? config.store.root
-            : `s3://${config.store.bucket}/${config.store.prefix}`;
-        log(`artifacts are in ${where} (content-addressed: sha256/<2 hex>/<digest>)`);
+        log(
+          `running ${DEMO_SPEC}: the Martinez et al. loop with a PCA + Gaussian-mixture generator`,
+        );
+        await startAndFollow(client, config, readSpec(DEMO_SPEC), [], {});
         if (!server)
-          log('inspect the runs with: npx clab runs list, npx clab runs show <workflow-id>');
+          log('inspect the run with: npx clab runs show <workflow-id>, npx clab lineage <digest>');
       } finally {
         for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
         await running;

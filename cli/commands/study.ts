@@ -79,7 +79,7 @@ export function registerStudy(program: Command): void {
     );
 }
 
-function readSpec(path: string): GenerationsSpec {
+export function readSpec(path: string): GenerationsSpec {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -89,7 +89,7 @@ function readSpec(path: string): GenerationsSpec {
   return parseGenerationsSpec(text, path);
 }
 
-async function startAndFollow(
+export async function startAndFollow(
   client: Client,
   config: ClabConfig,
   spec: GenerationsSpec,
