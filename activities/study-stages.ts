@@ -3,22 +3,19 @@ import { buildManifest, type DatasetManifest } from '../lib/datasets/manifest.ts
 import type { Sha256 } from '../lib/digest.ts';
 import { classHistogramDistance } from '../lib/metrics/class-metrics.ts';
 import type { FeatureMatrix } from '../lib/metrics/feature-matrix.ts';
-import { fid } from '../lib/metrics/fid.ts';
-import { precisionRecall } from '../lib/metrics/precision-recall.ts';
 import {
   deserializeGenerator,
-  fitPcaGmmGenerator,
-  samplePcaGmmGenerator,
   serializeGenerator,
   type GeneratorOptions,
 } from '../lib/models/pca-gmm-generator.ts';
-import { fitPca, pcaEncode, type PcaModel } from '../lib/models/pca.ts';
+import type { PcaModel } from '../lib/models/pca.ts';
 import { parseNpyMatrix, writeNpyMatrix } from '../lib/npy.ts';
 import { Rng } from '../lib/rng.ts';
 import type { ArtifactStore } from '../lib/storage/artifact-store.ts';
 import { getJson, putJson } from '../lib/storage/json-artifacts.ts';
 import { failFastOnBadInput } from './activity-context.ts';
 import { loadImageSet, storeImageSet, type ImageSet } from './image-sets.ts';
+import { runInThread } from './compute/run-in-thread.ts';
 import { asStage } from './stage-cache.ts';
 
 export interface StudyStageDeps {
@@ -80,7 +77,10 @@ export function createStudyStageActivities({ store, codeVersion }: StudyStageDep
           set.count <= input.fitSamples
             ? [...Array(set.count).keys()]
             : rng.sampleIndices(set.count, input.fitSamples).sort((a, b) => a - b);
-        const pca = fitPca(toFeatures(set, rows), input.components);
+        const pca = await runInThread('fitPca', {
+          data: toFeatures(set, rows),
+          components: input.components,
+        });
         const ref = await putJson(store, {
           format: 'clab.embedding/v1',
           kind: 'pca',
@@ -109,7 +109,7 @@ export function createStudyStageActivities({ store, codeVersion }: StudyStageDep
           set.count <= input.maxSamples
             ? [...Array(set.count).keys()]
             : rng.sampleIndices(set.count, input.maxSamples).sort((a, b) => a - b);
-        const z = pcaEncode(pca, toFeatures(set, rows));
+        const z = await runInThread('pcaEncode', { model: pca, data: toFeatures(set, rows) });
         const ref = await store.put(
           writeNpyMatrix({ rows: z.rows, cols: z.cols, data: Float32Array.from(z.data) }),
         );
@@ -121,11 +121,12 @@ export function createStudyStageActivities({ store, codeVersion }: StudyStageDep
     fitGenerator(input: { dataset: Sha256; generator: GeneratorOptions } & Seeded) {
       return stage(async () => {
         const set = await loadImageSet(store, input.dataset);
-        const model = fitPcaGmmGenerator(
-          { ...set, classCount: set.classes.length },
-          input.generator,
-          Rng.stream(input.seed, input.stream),
-        );
+        const model = await runInThread('fitGenerator', {
+          images: { ...set, classCount: set.classes.length },
+          options: input.generator,
+          seed: input.seed,
+          stream: input.stream,
+        });
         const ref = await putJson(store, {
           ...(serializeGenerator(model) as object),
           trainedOn: input.dataset,
@@ -156,12 +157,13 @@ export function createStudyStageActivities({ store, codeVersion }: StudyStageDep
           reference.classHistogram,
           Math.round(input.alpha * reference.count),
         );
-        const sampled = samplePcaGmmGenerator(
+        const sampled = await runInThread('sampleGenerator', {
           model,
           counts,
-          Rng.stream(input.seed, input.stream),
-          input.temperature,
-        );
+          temperature: input.temperature,
+          seed: input.seed,
+          stream: input.stream,
+        });
         const set: ImageSet = {
           name: input.name,
           classes: json.classes,
@@ -242,10 +244,10 @@ export function createStudyStageActivities({ store, codeVersion }: StudyStageDep
           await getJson<DatasetManifest>(store, input.realDataset),
           await getJson<DatasetManifest>(store, input.fakeDataset),
         ];
-        const pr = precisionRecall(real, fake, input.k);
+        const pr = await runInThread('fidAndPrecisionRecall', { real, fake, k: input.k });
         const metrics = {
           embedding: input.embeddingId,
-          fid: fid(real, fake),
+          fid: pr.fid,
           precision: pr.precision,
           recall: pr.recall,
           k: input.k,

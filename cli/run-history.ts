@@ -14,6 +14,9 @@ export interface ActivityRow {
   durationMs?: number;
   /** From scheduling to close: queueing, every attempt and the retry back-offs. */
   totalMs?: number;
+  /** Epoch milliseconds when the last attempt started and when the activity closed. */
+  startedAtMs?: number;
+  closedAtMs?: number;
   input?: unknown;
   output?: unknown;
   failure?: string;
@@ -58,7 +61,11 @@ export function activityRows(events: readonly HistoryEvent[]): ActivityRow[] {
     const row = closed ? byScheduledId.get(String(closed.scheduledEventId)) : undefined;
     if (!row) continue;
     row.totalMs = at - row.scheduledAt;
-    if (row.startedAt !== undefined) row.durationMs = at - row.startedAt;
+    row.closedAtMs = at;
+    if (row.startedAt !== undefined) {
+      row.durationMs = at - row.startedAt;
+      row.startedAtMs = row.startedAt;
+    }
     if (event.activityTaskCompletedEventAttributes) {
       row.status = 'completed';
       row.output = decode(event.activityTaskCompletedEventAttributes.result);

@@ -1,0 +1,40 @@
+"""Child process of bench/study.ts: the same FID (scipy.linalg.sqrtm, as pytorch-fid) and improved
+precision/recall (k = 3, batched numpy distances) on two .npy files; prints JSON with seconds and
+peak RSS."""
+import json
+import resource
+import sys
+import time
+
+import numpy as np
+from scipy import linalg
+
+real = np.load(sys.argv[1]).astype(np.float64)
+fake = np.load(sys.argv[2]).astype(np.float64)
+
+t = time.perf_counter()
+mu1, mu2 = real.mean(0), fake.mean(0)
+s1, s2 = np.cov(real, rowvar=False), np.cov(fake, rowvar=False)
+covmean = linalg.sqrtm(s1 @ s2).real
+fid = float(((mu1 - mu2) ** 2).sum() + np.trace(s1) + np.trace(s2) - 2 * np.trace(covmean))
+fid_seconds = time.perf_counter() - t
+
+
+def sq_dist(a, b):
+    return np.maximum((a * a).sum(1)[:, None] + (b * b).sum(1)[None, :] - 2 * a @ b.T, 0)
+
+
+def radii(x, k, batch=2000):
+    return np.concatenate([np.partition(sq_dist(x[i:i + batch], x), k, axis=1)[:, k] for i in range(0, len(x), batch)])
+
+
+def covered(q, ref, r, batch=2000):
+    return float(np.concatenate([(sq_dist(q[i:i + batch], ref) <= r[None, :]).any(1) for i in range(0, len(q), batch)]).mean())
+
+
+t = time.perf_counter()
+rr, rf = radii(real, 3), radii(fake, 3)
+precision, recall = covered(fake, real, rr), covered(real, fake, rf)
+pr_seconds = time.perf_counter() - t
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"fid": fid, "fidSeconds": fid_seconds, "precision": precision, "recall": recall, "prSeconds": pr_seconds, "peakRssMiB": peak}))
