@@ -1,18 +1,9 @@
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { S3StoreOptions } from './storage/s3-store.ts';
 
-export type StoreConfig =
-  | { kind: 'local'; root: string }
-  | {
-      kind: 's3';
-      endpoint: string;
-      bucket: string;
-      prefix: string;
-      region: string;
-      accessKey: string;
-      secretKey: string;
-    };
+export type StoreConfig = { kind: 'local'; root: string } | ({ kind: 's3' } & S3StoreOptions);
 
 export interface ClabConfig {
   home: string;
