@@ -1,4 +1,4 @@
-import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import type { Sha256 } from '../lib/digest.ts';
 import type { StageCall, StageEntry, StageOutput } from '../lib/studies/stage.ts';
@@ -115,9 +115,5 @@ export class StageRunner {
     if (forced) for (const digest of Object.values(output.outputs)) this.#forcedDigests.add(digest);
     this.entries.push({ key, name: call.name, label, cacheHit: false, ...output });
     return output;
-  }
-
-  get workflowId(): string {
-    return workflowInfo().workflowId;
   }
 }
