@@ -1,4 +1,5 @@
 import {
+  continueAsNew,
   defineQuery,
   executeChild,
   setHandler,
@@ -18,6 +19,8 @@ export interface GenerationsInput {
   gpuQueue?: string;
   /** The store the run expects its workers to use (checked by the ingest activities). */
   store?: string;
+  /** Passed to each loop child (see GenerationsLoopInput). */
+  continueAsNewAfterEvents?: number;
 }
 
 /** One row of the study's table: a generation of one alpha (generation 0 is the real D_0). */
@@ -179,6 +182,9 @@ export async function generationsStudy(input: GenerationsInput): Promise<Generat
             forcedDigests: runner.forcedDigests,
             cpuQueue,
             gpuQueue,
+            ...(input.continueAsNewAfterEvents
+              ? { continueAsNewAfterEvents: input.continueAsNewAfterEvents }
+              : {}),
           },
         ],
       }),
@@ -216,6 +222,10 @@ export interface GenerationsLoopInput {
   forcedDigests: Sha256[];
   cpuQueue: string;
   gpuQueue: string;
+  /** Continue as new after a generation once the history holds this many events (default 10,000). */
+  continueAsNewAfterEvents?: number;
+  /** Where a continued run picks up: the generations done so far. */
+  resume?: { generation: number; dataset: Sha256; rows: GenerationRow[]; stages: StageEntry[] };
 }
 
 /**
@@ -238,9 +248,10 @@ export async function generationsLoop(
   }));
   const seed = spec.seed;
   const { temperature, ...generator } = spec.generator;
-  const rows: GenerationRow[] = [];
-  let dataset = input.d0;
-  for (let g = 1; g <= spec.loop.generations; g++) {
+  const rows: GenerationRow[] = [...(input.resume?.rows ?? [])];
+  runner.entries.push(...(input.resume?.stages ?? []));
+  let dataset = input.resume?.dataset ?? input.d0;
+  for (let g = (input.resume?.generation ?? 0) + 1; g <= spec.loop.generations; g++) {
     const at = `alpha=${alpha}/g=${g}`;
     // The fit's stream does not name alpha: the first generation's fit on D_0 is shared by all alphas.
     const model = await runner.stage(
@@ -322,6 +333,19 @@ export async function generationsLoop(
           { a: base, b: samples },
         )
       ).outputs.dataset!;
+    }
+    // A long loop keeps its history small: carry the state into a fresh run of this workflow.
+    const info = workflowInfo();
+    if (
+      g < spec.loop.generations &&
+      (info.continueAsNewSuggested ||
+        info.historyLength >= (input.continueAsNewAfterEvents ?? 10_000))
+    ) {
+      await continueAsNew<typeof generationsLoop>({
+        ...input,
+        forcedDigests: runner.forcedDigests,
+        resume: { generation: g, dataset, rows, stages: runner.entries },
+      });
     }
   }
   return { rows, stages: runner.entries };

@@ -27,7 +27,12 @@ const spec: GenerationsSpec = generationsSpecSchema.parse({
 });
 
 let counter = 0;
-async function run(config: ClabConfig, s: GenerationsSpec, force: string[] = []) {
+async function run(
+  config: ClabConfig,
+  s: GenerationsSpec,
+  force: string[] = [],
+  continueAsNewAfterEvents?: number,
+) {
   const client = await testClient();
   const workflowId = `study-test-${Date.now()}-${counter++}`;
   const result = await withWorkers(config, () =>
@@ -41,6 +46,7 @@ async function run(config: ClabConfig, s: GenerationsSpec, force: string[] = [])
           cpuQueue: config.queues.cpu,
           gpuQueue: config.queues.gpu,
           store: s3StoreOf(config).location,
+          ...(continueAsNewAfterEvents ? { continueAsNewAfterEvents } : {}),
         },
       ],
     }),
@@ -119,6 +125,19 @@ describe('generational study', () => {
     for (const label of ['ingest fashion-mnist/train', 'metric embedding', 'D0', 'D0 metrics'])
       expect(byLabel.get(label)!.cacheHit).toBe(true);
     expect(outputsByLabel(forced)).toEqual(outputsByLabel(first)); // deterministic recomputation
+  }, 600_000);
+
+  it('a loop that continues as new after every generation gives the same results', async () => {
+    const { result, workflowId } = await run(a.config, spec, [], 1);
+    expect(result.rows).toEqual(first.rows);
+    expect(outputsByLabel(result)).toEqual(outputsByLabel(first));
+    const client = await testClient();
+    let runs = 0;
+    for await (const _run of client.workflow.list({
+      query: `WorkflowId = '${workflowId}/alpha=1'`,
+    }))
+      runs++;
+    expect(runs).toBe(spec.loop.generations); // one run per generation: G - 1 continue-as-new
   }, 600_000);
 
   it('a deleted output makes its stage recompute instead of returning a dangling reference', async () => {
