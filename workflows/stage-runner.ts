@@ -21,7 +21,8 @@ type StageActivityName =
   | 'sampleImages'
   | 'mixDatasets'
   | 'evaluate'
-  | 'sampleGrid';
+  | 'sampleGrid'
+  | 'gaussianChainsGeneration';
 
 const RETRY = {
   initialInterval: '2s',
