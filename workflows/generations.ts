@@ -45,9 +45,14 @@ export interface GenerationsResult {
   stages: StageEntry[];
 }
 
-export const studyProgress = defineQuery<{ stagesDone: number; cacheHits: number }>(
-  'studyProgress',
-);
+/** Stages finished so far in one workflow of a study (the parent or one loop), and the last one. */
+export interface StudyProgress {
+  stagesDone: number;
+  cacheHits: number;
+  lastStage?: string;
+}
+
+export const studyProgress = defineQuery<StudyProgress>('studyProgress');
 
 /**
  * The generational retraining study (Martinez et al., 2023): shared stages (ingest, the metric
@@ -63,10 +68,7 @@ export async function generationsStudy(input: GenerationsInput): Promise<Generat
     ClabDataset: [spec.dataset.name],
   });
   const runner = new StageRunner({ cpuQueue, gpuQueue, force: input.force ?? [] });
-  setHandler(studyProgress, () => ({
-    stagesDone: runner.entries.length,
-    cacheHits: runner.entries.filter((e) => e.cacheHit).length,
-  }));
+  setHandler(studyProgress, () => progressOf(runner));
   const seed = spec.seed;
 
   const ingest = (split: 'train' | 'test') =>
@@ -242,10 +244,7 @@ export async function generationsLoop(
     force: input.force,
     forcedDigests: input.forcedDigests,
   });
-  setHandler(studyProgress, () => ({
-    stagesDone: runner.entries.length,
-    cacheHits: runner.entries.filter((e) => e.cacheHit).length,
-  }));
+  setHandler(studyProgress, () => progressOf(runner));
   const seed = spec.seed;
   const { temperature, ...generator } = spec.generator;
   const rows: GenerationRow[] = [...(input.resume?.rows ?? [])];
@@ -360,4 +359,19 @@ function metricFacts(
     recall: Number(m.facts.recall),
     classHistogramDistance: Number(m.facts.classHistogramDistance),
   };
+}
+
+function progressOf(runner: StageRunner): StudyProgress {
+  const last = runner.entries[runner.entries.length - 1];
+  return {
+    stagesDone: runner.entries.length,
+    cacheHits: runner.entries.filter((e) => e.cacheHit).length,
+    ...(last ? { lastStage: last.label } : {}),
+  };
+}
+
+/** How many stages the parent and each loop of a study run: what progress bars count towards. */
+export function plannedStages(spec: GenerationsSpec): { shared: number; perLoop: number } {
+  const mixStages = { accumulate: 1, replace: 0, fresh: 2 }[spec.loop.mode];
+  return { shared: 8, perLoop: spec.loop.generations * (5 + mixStages) };
 }

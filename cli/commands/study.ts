@@ -10,10 +10,12 @@ import { openStore } from '../../lib/storage/open-store.ts';
 import { parseGenerationsSpec, type GenerationsSpec } from '../../lib/studies/generations-spec.ts';
 import {
   generationsStudy,
+  plannedStages,
   studyProgress,
   type GenerationsInput,
   type GenerationsResult,
 } from '../../workflows/generations.ts';
+import { MultiLine, ProgressBar } from '../progress-bar.ts';
 import { writeGenerationsReport } from '../study-report.ts';
 import { formatTable } from '../table.ts';
 import { connectClient } from '../temporal-client.ts';
@@ -116,7 +118,7 @@ export async function startAndFollow(
     console.log(workflowId);
     return;
   }
-  const result = await follow(handle);
+  const result = await follow(client, handle, spec);
   printStudyTable(result);
   const dir = opts.reportDir ?? join(config.home, 'reports', workflowId);
   const report = await writeGenerationsReport(result, store, dir, workflowId);
@@ -125,25 +127,52 @@ export async function startAndFollow(
   console.log(workflowId);
 }
 
-async function follow(handle: WorkflowHandle<typeof generationsStudy>): Promise<GenerationsResult> {
+/** Waits for the study, drawing a progress bar for the shared stages and one for each alpha's loop. */
+async function follow(
+  client: Client,
+  handle: WorkflowHandle<typeof generationsStudy>,
+  spec: GenerationsSpec,
+): Promise<GenerationsResult> {
   const result = handle.result();
   let finished = false;
   result.then(
     () => (finished = true),
     () => (finished = true),
   );
-  let last = '';
+  const planned = plannedStages(spec);
+  const parts = [
+    {
+      label: 'shared',
+      handle: handle as WorkflowHandle,
+      total: planned.shared,
+      bar: new ProgressBar(),
+    },
+    ...spec.loop.alphas.map((alpha) => ({
+      label: `alpha=${alpha}`,
+      handle: client.workflow.getHandle(`${handle.workflowId}/alpha=${alpha}`),
+      total: planned.perLoop,
+      bar: new ProgressBar(),
+    })),
+  ];
+  const multi = new MultiLine();
   while (!finished) {
-    try {
-      const p = await handle.query(studyProgress);
-      const line = `study stages done: ${p.stagesDone} (${p.cacheHits} cached) in the parent workflow`;
-      if (line !== last) process.stderr.write(`${line}\n`);
-      last = line;
-    } catch {
-      // no worker yet
-    }
-    await Promise.race([sleep(2000), result.catch(() => undefined)]);
+    const lines = await Promise.all(
+      parts.map(async (p) => {
+        const progress = await p.handle.query(studyProgress).catch(() => undefined);
+        const done = progress?.stagesDone ?? 0;
+        return p.bar.render(
+          done,
+          p.total,
+          p.label.padEnd(10),
+          `stages${progress?.cacheHits ? ` (${progress.cacheHits} cached)` : ''}  ${progress?.lastStage ?? ''}`,
+          false,
+        );
+      }),
+    );
+    multi.draw(lines);
+    await Promise.race([sleep(1000), result.catch(() => undefined)]);
   }
+  multi.done();
   return result;
 }
 
