@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# One-time set-up of a fresh machine: Debian's Fashion-MNIST, the npm packages, and the pinned
+# One-time set-up of a fresh machine: Debian's Fashion-MNIST, the npm packages, the trainers'
+# Python environment (trainers/setup.sh), and the pinned
 # Temporal and MinIO binaries (built with Go into ~/.cache/contamination-lab/bin; cached after).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +23,9 @@ if ! npm ci --no-audit --no-fund; then
   echo "[setup] npm ci refused the lock file; installing the locked versions with npm install --no-save"
   npm install --no-save --no-audit --no-fund
 fi
+
+echo "[setup] trainers (PyTorch + onnxruntime for Python)"
+bash trainers/setup.sh
 
 echo "[setup] server binaries"
 npm run --silent infra:build

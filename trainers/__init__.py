@@ -1,0 +1,1 @@
+"""PyTorch trainers behind the contamination-lab trainer contract (see trainers/README.md)."""
