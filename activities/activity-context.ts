@@ -1,5 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { InputError } from '../lib/input-error.ts';
+import { InferenceConfigError } from './onnx-session.ts';
 import {
   ArtifactNotFoundError,
   DigestMismatchError,
@@ -20,6 +21,16 @@ export function heartbeat(details?: unknown): void {
   currentContext()?.heartbeat(details);
 }
 
+/** The heartbeat details the previous attempt of this activity left, if any (what a retry resumes from). */
+export function previousHeartbeat<T>(): T | undefined {
+  return currentContext()?.info.heartbeatDetails as T | undefined;
+}
+
+/** Aborts when Temporal cancels the current activity (delivered with a heartbeat response). */
+export function cancellationSignal(): AbortSignal | undefined {
+  return currentContext()?.cancellationSignal;
+}
+
 /**
  * Errors that retrying cannot fix become non-retryable failures that keep their message: bad
  * input, a misconfigured or corrupt store, and RangeError, which the pure code throws for
@@ -31,6 +42,7 @@ const NON_RETRYABLE = [
   DigestMismatchError,
   ArtifactNotFoundError,
   RangeError,
+  InferenceConfigError,
 ];
 
 export async function failFastOnBadInput<T>(work: () => Promise<T>): Promise<T> {

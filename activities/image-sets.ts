@@ -86,34 +86,9 @@ export async function storeImageSet(
   codeVersion: string,
   shardSize = 2000,
 ): Promise<{ digest: Sha256; manifest: DatasetManifest }> {
-  const size = set.width * set.height * set.channels;
   const shards: ShardRecord[] = [];
   for (const range of planShards(set.count, shardSize)) {
-    const samples = [];
-    for (let i = range.start; i < range.end; i++) {
-      samples.push({
-        index: i,
-        label: set.labels[i]!,
-        source: `${source.kind}#${i}`,
-        image: {
-          data: Buffer.from(set.pixels.subarray(i * size, (i + 1) * size)),
-          width: set.width,
-          height: set.height,
-          channels: set.channels,
-        },
-      });
-    }
-    const encoded = await encodeShard(samples, set.name, set.classes);
-    const ref = await store.put(encoded.tar);
-    shards.push({
-      index: range.index,
-      key: ref.key,
-      sha256: ref.digest,
-      bytes: ref.bytes,
-      count: samples.length,
-      firstSample: range.start,
-      classHistogram: encoded.classHistogram,
-    });
+    shards.push(await storeImageShard(store, set, range, source.kind));
   }
   const manifest = buildManifest({
     name: set.name,
@@ -126,6 +101,41 @@ export async function storeImageSet(
   });
   const ref = await putJson(store, manifest);
   return { digest: ref.digest, manifest };
+}
+
+/** Encodes images [range.start, range.end) of a set as one WebDataset shard and stores it. */
+export async function storeImageShard(
+  store: ArtifactStore,
+  set: ImageSet,
+  range: { index: number; start: number; end: number },
+  sourceKind: string,
+): Promise<ShardRecord> {
+  const size = set.width * set.height * set.channels;
+  const samples = [];
+  for (let i = range.start; i < range.end; i++) {
+    samples.push({
+      index: i,
+      label: set.labels[i]!,
+      source: `${sourceKind}#${i}`,
+      image: {
+        data: Buffer.from(set.pixels.subarray(i * size, (i + 1) * size)),
+        width: set.width,
+        height: set.height,
+        channels: set.channels,
+      },
+    });
+  }
+  const encoded = await encodeShard(samples, set.name, set.classes);
+  const ref = await store.put(encoded.tar);
+  return {
+    index: range.index,
+    key: ref.key,
+    sha256: ref.digest,
+    bytes: ref.bytes,
+    count: samples.length,
+    firstSample: range.start,
+    classHistogram: encoded.classHistogram,
+  };
 }
 
 async function decodePng(

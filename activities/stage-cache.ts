@@ -59,14 +59,15 @@ export function createStageCacheActivities({ store, codeVersion }: StageCacheDep
 /** Wraps a stage's work: measures its compute time and reports the attempt it ran in. */
 export async function asStage(
   work: () => Promise<Omit<StageOutput, 'attempt' | 'computeMs'>>,
+  options: { heartbeatDetails?: () => unknown } = {},
 ): Promise<StageOutput> {
   // Heartbeats while the work runs, so a dead worker is noticed by the heartbeat timeout rather
-  // than the hours-long start-to-close timeout.
+  // than the hours-long start-to-close timeout. The details (if any) are what a retry resumes from.
   const started = performance.now();
-  const beat = setInterval(() => heartbeat(), 2000);
+  const beat = setInterval(() => heartbeat(options.heartbeatDetails?.()), 2000);
   let result: Omit<StageOutput, 'attempt' | 'computeMs'>;
   try {
-    heartbeat();
+    heartbeat(options.heartbeatDetails?.());
     result = await work();
   } finally {
     clearInterval(beat);

@@ -14,7 +14,9 @@ import { parseNpyMatrix, writeNpyMatrix } from '../lib/npy.ts';
 import { Rng } from '../lib/rng.ts';
 import type { ArtifactStore } from '../lib/storage/artifact-store.ts';
 import { getJson, putJson } from '../lib/storage/json-artifacts.ts';
+import { DEFAULT_INFERENCE, type ClabConfig } from '../lib/config.ts';
 import { failFastOnBadInput } from './activity-context.ts';
+import { embedWithOnnx, type OnnxEmbedding } from './onnx-embedding.ts';
 import { loadImageSet, storeImageSet, type ImageSet } from './image-sets.ts';
 import { runInThread } from './compute/run-in-thread.ts';
 import { asStage } from './stage-cache.ts';
@@ -22,6 +24,8 @@ import { asStage } from './stage-cache.ts';
 export interface StudyStageDeps {
   store: ArtifactStore;
   codeVersion: string;
+  /** Settings of onnxruntime sessions, for ONNX embeddings (the PCA needs none). */
+  inference?: ClabConfig['inference'];
 }
 
 interface Seeded {
@@ -34,7 +38,11 @@ interface Seeded {
  * The stages of the studies that need no deep-learning framework. Every one is idempotent and
  * deterministic: the same inputs, parameters and seed give byte-identical outputs.
  */
-export function createStudyStageActivities({ store, codeVersion }: StudyStageDeps) {
+export function createStudyStageActivities({
+  store,
+  codeVersion,
+  inference = DEFAULT_INFERENCE,
+}: StudyStageDeps) {
   const stage = (work: Parameters<typeof asStage>[0]) => failFastOnBadInput(() => asStage(work));
 
   return {
@@ -96,21 +104,35 @@ export function createStudyStageActivities({ store, codeVersion }: StudyStageDep
       });
     },
 
-    /** Embeds up to `maxSamples` images of a dataset: a float32 .npy feature matrix (row per image). */
+    /**
+     * Embeds up to `maxSamples` images of a dataset with a stored embedding (the PCA of
+     * `fitEmbedding`, or an ONNX model from `defineOnnxEmbedding`): a float32 .npy feature matrix.
+     */
     embed(input: { dataset: Sha256; embedding: Sha256; maxSamples: number } & Seeded) {
       return stage(async () => {
         const set = await loadImageSet(store, input.dataset);
-        const embedding = await getJson<{ pca: ReturnType<typeof serializePca> }>(
+        const embedding = await getJson<{ kind: string; pca?: ReturnType<typeof serializePca> }>(
           store,
           input.embedding,
         );
-        const pca = deserializePca(embedding.pca);
         const rng = Rng.stream(input.seed, input.stream);
         const rows =
           set.count <= input.maxSamples
             ? [...Array(set.count).keys()]
             : rng.sampleIndices(set.count, input.maxSamples).sort((a, b) => a - b);
-        const z = await runInThread('pcaEncode', { model: pca, data: toFeatures(set, rows) });
+        let z: FeatureMatrix;
+        if (embedding.kind === 'onnx') {
+          z = await embedWithOnnx(
+            store,
+            inference,
+            embedding as unknown as OnnxEmbedding,
+            set,
+            rows,
+          );
+        } else {
+          const pca = deserializePca(embedding.pca!);
+          z = await runInThread('pcaEncode', { model: pca, data: toFeatures(set, rows) });
+        }
         const ref = await store.put(
           writeNpyMatrix({ rows: z.rows, cols: z.cols, data: Float32Array.from(z.data) }),
         );

@@ -11,7 +11,30 @@ export interface ClabConfig {
   store: StoreConfig;
   queues: { cpu: string; gpu: string };
   worker: { activityConcurrency: number };
+  /** The Python side of the trainer contract and where training data is staged. */
+  trainer: { python: string; workDir: string };
+  /** onnxruntime-node sessions: execution providers in order of preference, and thread pools. */
+  inference: {
+    executionProviders: ExecutionProvider[];
+    intraOpThreads: number;
+    interOpThreads: number;
+  };
 }
+
+export type ExecutionProvider = 'cpu' | 'cuda';
+
+/** onnxruntime on the CPU with its default thread pool. */
+export const DEFAULT_INFERENCE: ClabConfig['inference'] = {
+  executionProviders: ['cpu'],
+  intraOpThreads: 0,
+  interOpThreads: 1,
+};
+const EXECUTION_PROVIDERS: readonly ExecutionProvider[] = ['cpu', 'cuda'];
+
+/** The interpreter trainers/setup.sh prepares (a venv beside this checkout's trainers). */
+export const DEFAULT_TRAINER_PYTHON = fileURLToPath(
+  new URL('../trainers/.venv/bin/python', import.meta.url),
+);
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -31,6 +54,15 @@ export function configFromEnv(env: Env): ClabConfig {
     store: storeFromEnv(env, home),
     queues: { cpu: `${prefix}cpu`, gpu: `${prefix}gpu` },
     worker: { activityConcurrency: positiveInt(env, 'CLAB_ACTIVITY_CONCURRENCY', 2) },
+    trainer: {
+      python: env.CLAB_PYTHON || DEFAULT_TRAINER_PYTHON,
+      workDir: env.CLAB_WORK_DIR ? resolve(env.CLAB_WORK_DIR) : join(home, 'work'),
+    },
+    inference: {
+      executionProviders: executionProviders(env.CLAB_ORT_PROVIDERS || 'cpu'),
+      intraOpThreads: nonNegativeInt(env, 'CLAB_ORT_THREADS', 0),
+      interOpThreads: nonNegativeInt(env, 'CLAB_ORT_INTER_THREADS', 1),
+    },
   };
 }
 
@@ -65,6 +97,30 @@ function storeFromEnv(env: Env, home: string): StoreConfig {
   throw new Error(
     `Expected CLAB_STORE to be an absolute path, a file: URL or an s3:// URL, got \`${url}\``,
   );
+}
+
+function executionProviders(raw: string): ExecutionProvider[] {
+  const names = raw
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+  for (const name of names) {
+    if (!EXECUTION_PROVIDERS.includes(name as ExecutionProvider))
+      throw new Error(
+        `Expected CLAB_ORT_PROVIDERS to list ${EXECUTION_PROVIDERS.join(' / ')}, got \`${raw}\``,
+      );
+  }
+  // The CPU provider is always the last resort, as onnxruntime itself does.
+  return [...new Set([...(names as ExecutionProvider[]), 'cpu' as const])];
+}
+
+function nonNegativeInt(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0)
+    throw new Error(`Expected ${name} to be a whole number from 0 and up, got \`${raw}\``);
+  return value;
 }
 
 function positiveInt(env: Env, name: string, fallback: number): number {

@@ -36,6 +36,8 @@ export async function createWorkers({
   const activities = createActivities({
     store: openStore(config.store),
     codeVersion: codeVersion(),
+    trainer: config.trainer,
+    inference: config.inference,
   });
   const workers: Worker[] = [];
   for (const role of roles) {

@@ -7,6 +7,27 @@ describe('configFromEnv', () => {
     expect(config.store).toEqual({ kind: 'local', root: '/data/clab/store' });
     expect(config.temporal).toEqual({ address: '127.0.0.1:7233', namespace: 'default' });
     expect(config.queues).toEqual({ cpu: 'cpu', gpu: 'gpu' });
+    expect(config.trainer.workDir).toBe('/data/clab/work');
+    expect(config.trainer.python).toMatch(/trainers\/\.venv\/bin\/python$/);
+    expect(config.inference).toEqual({
+      executionProviders: ['cpu'],
+      intraOpThreads: 0,
+      interOpThreads: 1,
+    });
+  });
+
+  it('reads the inference providers (cpu always last) and the trainer interpreter', () => {
+    const config = configFromEnv({
+      CLAB_ORT_PROVIDERS: 'CUDA',
+      CLAB_ORT_THREADS: '4',
+      CLAB_PYTHON: '/opt/torch/bin/python',
+    });
+    expect(config.inference.executionProviders).toEqual(['cuda', 'cpu']);
+    expect(config.inference.intraOpThreads).toBe(4);
+    expect(config.trainer.python).toBe('/opt/torch/bin/python');
+    expect(() => configFromEnv({ CLAB_ORT_PROVIDERS: 'tpu' })).toThrowError(
+      'Expected CLAB_ORT_PROVIDERS to list cpu / cuda, got `tpu`',
+    );
   });
 
   it('reads an s3:// store with its prefix, endpoint and the standard AWS credential variables', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DdimScheduler } from '../../lib/diffusion/ddim-scheduler.ts';
+import { guideNoise, toPixels } from '../../lib/diffusion/guidance.ts';
 import { alphasCumprod, betasFor } from '../../lib/diffusion/noise-schedule.ts';
 import { Rng } from '../../lib/rng.ts';
 
@@ -79,7 +80,7 @@ describe('DdimScheduler.step', () => {
     const s = new DdimScheduler({ clipSample: false });
     const timesteps = s.setTimesteps(25);
     const eps = Float32Array.of(0.3, -1.2, 0.05);
-    let x = Float32Array.of(1.5, -0.4, 2.0);
+    let x: Float32Array = Float32Array.of(1.5, -0.4, 2.0);
     const aT = s.alphasCumprod[timesteps[0]!]!;
     const x0 = Array.from(x, (v, i) => (v - Math.sqrt(1 - aT) * eps[i]!) / Math.sqrt(aT));
     for (const t of timesteps) x = s.step(eps, t, x).prevSample;
@@ -116,5 +117,21 @@ describe('DdimScheduler.step', () => {
     s.setTimesteps(5);
     expect(() => s.step(Float32Array.of(0), 8, Float32Array.of(0), { eta: 1 })).toThrow(/rng/);
     expect(() => s.step(Float32Array.of(0, 0), 8, Float32Array.of(0))).toThrow(/2 values/);
+  });
+});
+
+describe('classifier-free guidance and pixel conversion', () => {
+  it('eps = eps_u + s (eps_c - eps_u): s = 1 is the conditional prediction, s = 3 extrapolates', () => {
+    const cond = Float32Array.of(1, -2);
+    const uncond = Float32Array.of(0.5, 0);
+    expect(Array.from(guideNoise(cond, uncond, 1))).toEqual([1, -2]);
+    expect(Array.from(guideNoise(cond, uncond, 0))).toEqual([0.5, 0]);
+    expect(Array.from(guideNoise(cond, uncond, 3))).toEqual([2, -6]);
+  });
+
+  it('maps [-1, 1] to 0..255 with clamping', () => {
+    expect(Array.from(toPixels(Float32Array.of(-1, 0, 1, -3, 2, 0.5)))).toEqual([
+      0, 128, 255, 0, 255, 191,
+    ]);
   });
 });

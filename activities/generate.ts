@@ -1,0 +1,206 @@
+import { buildManifest, type DatasetManifest, type ShardRecord } from '../lib/datasets/manifest.ts';
+import { planShards } from '../lib/datasets/shard-plan.ts';
+import { DdimScheduler, type DdimConfig } from '../lib/diffusion/ddim-scheduler.ts';
+import { guideNoise, toPixels } from '../lib/diffusion/guidance.ts';
+import type { BetaSchedule } from '../lib/diffusion/noise-schedule.ts';
+import type { ClabConfig } from '../lib/config.ts';
+import type { Sha256 } from '../lib/digest.ts';
+import { InputError } from '../lib/input-error.ts';
+import { Rng } from '../lib/rng.ts';
+import type { ArtifactStore } from '../lib/storage/artifact-store.ts';
+import { getJson, putJson } from '../lib/storage/json-artifacts.ts';
+import { failFastOnBadInput, heartbeat, previousHeartbeat } from './activity-context.ts';
+import { storeImageShard, type ImageSet } from './image-sets.ts';
+import { onnxSession, ort } from './onnx-session.ts';
+import { asStage } from './stage-cache.ts';
+import { apportion } from './study-stages.ts';
+
+export interface GenerateDeps {
+  store: ArtifactStore;
+  codeVersion: string;
+  inference: ClabConfig['inference'];
+}
+
+export interface SamplingOptions {
+  /** DDIM steps. */
+  steps: number;
+  /** 0: deterministic DDIM; 1: DDPM-like noise (Song et al., 2021, Eq. 16). */
+  eta: number;
+  /** Classifier-free guidance scale s (1 = no guidance): the sampling-bias knob. */
+  guidance: number;
+  batchSize: number;
+  timestepSpacing: DdimConfig['timestepSpacing'];
+}
+
+export interface GenerateInput {
+  /** The model card a `train` stage wrote for the DDPM trainer. */
+  model: Sha256;
+  /** The dataset whose size and class balance the samples follow: |S| = round(alpha |reference|). */
+  reference: Sha256;
+  alpha: number;
+  sampling: SamplingOptions;
+  name: string;
+  seed: number;
+  stream: string;
+  /** Images per shard: the unit a retry resumes from. */
+  shardSize?: number;
+}
+
+/** A DDPM trainer's model card (trainers/ddpm.py), as far as sampling needs it. */
+interface DiffusionCard {
+  trainer: 'ddpm';
+  onnx: Sha256;
+  image: { width: number; height: number; channels: number };
+  classes: string[];
+  nullClass: number;
+  schedule: { kind: BetaSchedule; timesteps: number; betaStart: number; betaEnd: number };
+}
+
+/**
+ * Samples images from a class-conditional diffusion model exported to ONNX: DDIM in TypeScript,
+ * the UNet in onnxruntime-node. Each shard has its own noise stream, so the shards finished before
+ * a crash are kept (heartbeat details) and the rest come out byte-identical to an uninterrupted run.
+ */
+export function createGenerateActivities({ store, codeVersion, inference }: GenerateDeps) {
+  return {
+    generate(input: GenerateInput) {
+      const resumed = previousHeartbeat<{ shards: ShardRecord[] }>()?.shards ?? [];
+      const done = new Map<number, ShardRecord>();
+      return failFastOnBadInput(() =>
+        asStage(
+          async () => {
+            const card = await getJson<DiffusionCard>(store, input.model);
+            if (card.trainer !== 'ddpm')
+              throw new InputError(
+                `Model ${input.model} was trained by ${card.trainer}, not the DDPM trainer`,
+              );
+            const reference = await getJson<DatasetManifest>(store, input.reference);
+            const counts = apportion(
+              reference.classHistogram,
+              Math.round(input.alpha * reference.count),
+            );
+            const labels = Uint8Array.from(counts.flatMap((n, c) => Array<number>(n).fill(c)));
+            const { width, height, channels } = card.image;
+            const size = width * height * channels;
+            const set: ImageSet = {
+              name: input.name,
+              classes: card.classes,
+              width,
+              height,
+              channels,
+              count: labels.length,
+              pixels: new Uint8Array(labels.length * size),
+              labels,
+            };
+            for (const shard of resumed)
+              if (await store.has(shard.sha256)) done.set(shard.index, shard);
+
+            const session = await onnxSession(store, card.onnx, inference);
+            const sampler = new DiffusionSampler(session, card, input.sampling);
+            for (const range of planShards(set.count, input.shardSize ?? 500)) {
+              if (done.has(range.index)) continue;
+              const rng = Rng.stream(input.seed, `${input.stream}/shard=${range.index}`);
+              for (let start = range.start; start < range.end; start += input.sampling.batchSize) {
+                const end = Math.min(range.end, start + input.sampling.batchSize);
+                const x = await sampler.sample(labels.subarray(start, end), rng);
+                set.pixels.set(toPixels(x), start * size);
+              }
+              done.set(range.index, await storeImageShard(store, set, range, 'generated'));
+              heartbeat({ shards: [...done.values()] });
+            }
+            const shards = [...done.values()].sort((a, b) => a.index - b.index);
+            const manifest = buildManifest({
+              name: input.name,
+              source: {
+                kind: 'generated',
+                parents: [input.model, input.reference],
+                params: {
+                  alpha: input.alpha,
+                  sampling: input.sampling,
+                  seed: input.seed,
+                  stream: input.stream,
+                },
+              },
+              classes: card.classes,
+              count: set.count,
+              image: card.image,
+              shards,
+              codeVersion,
+            });
+            const ref = await putJson(store, manifest);
+            return {
+              outputs: { dataset: ref.digest },
+              facts: {
+                count: manifest.count,
+                classHistogram: manifest.classHistogram,
+                resumedShards: resumed.length,
+                sessionRunMs: Math.round(sampler.sessionRunMs),
+                samplingMs: Math.round(sampler.totalMs),
+              },
+            };
+          },
+          { heartbeatDetails: () => ({ shards: [...done.values()] }) },
+        ),
+      );
+    },
+  };
+}
+
+/** The DDIM loop around one ONNX noise-prediction model, with classifier-free guidance. */
+export class DiffusionSampler {
+  readonly scheduler: DdimScheduler;
+  readonly #timesteps: number[];
+  sessionRunMs = 0;
+  totalMs = 0;
+
+  constructor(
+    readonly session: ort.InferenceSession,
+    readonly card: Pick<DiffusionCard, 'image' | 'nullClass' | 'schedule'>,
+    readonly options: SamplingOptions,
+  ) {
+    this.scheduler = new DdimScheduler({
+      numTrainTimesteps: card.schedule.timesteps,
+      betaSchedule: card.schedule.kind,
+      betaStart: card.schedule.betaStart,
+      betaEnd: card.schedule.betaEnd,
+      timestepSpacing: options.timestepSpacing,
+    });
+    this.#timesteps = this.scheduler.setTimesteps(options.steps);
+  }
+
+  /** Samples one image per label, drawing x_T and any DDIM noise from `rng`; returns x_0 in [-1, 1]. */
+  async sample(labels: Uint8Array, rng: Rng): Promise<Float32Array> {
+    const started = performance.now();
+    const { width, height, channels } = this.card.image;
+    const size = width * height * channels;
+    const n = labels.length;
+    const guided = this.options.guidance !== 1;
+    const rows = guided ? 2 * n : n;
+    let x: Float32Array = new Float32Array(n * size);
+    for (let i = 0; i < x.length; i++) x[i] = rng.normal();
+    const classLabel = new BigInt64Array(rows);
+    labels.forEach((l, i) => (classLabel[i] = BigInt(l)));
+    if (guided) classLabel.fill(BigInt(this.card.nullClass), n);
+    const shape = [rows, channels, height, width];
+    const batch = new Float32Array(rows * size);
+    for (const t of this.#timesteps) {
+      batch.set(x);
+      if (guided) batch.set(x, n * size);
+      const feeds = {
+        sample: new ort.Tensor('float32', batch, shape),
+        timestep: new ort.Tensor('int64', new BigInt64Array(rows).fill(BigInt(t)), [rows]),
+        class_label: new ort.Tensor('int64', classLabel, [rows]),
+      };
+      const runStarted = performance.now();
+      const out = await this.session.run(feeds);
+      this.sessionRunMs += performance.now() - runStarted;
+      const noise = out.noise!.data as Float32Array;
+      const eps = guided
+        ? guideNoise(noise.subarray(0, n * size), noise.subarray(n * size), this.options.guidance)
+        : noise;
+      x = this.scheduler.step(eps, t, x, { eta: this.options.eta, rng }).prevSample;
+    }
+    this.totalMs += performance.now() - started;
+    return x;
+  }
+}
