@@ -83,17 +83,18 @@ def main(args):
     per_epoch = xt.shape[0] // min(config["batchSize"], xt.shape[0])
     total = config["epochs"] * per_epoch
 
-    step = 0
+    step, resumed = 0, {}
     if args.resume:
         state = contract.load_checkpoint(args.resume)
         if state.get("config") != config:
             raise ConfigError(f"--resume {args.resume}: the checkpoint was trained with another config")
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["opt"])
-        step = state["step"]
+        step, resumed = state["step"], state
     emit("start", step=step, resumedFrom=args.resume, count=int(xt.shape[0]), parameters=sum(p.numel() for p in model.parameters()))
 
-    meter, steps_here, loss_sum, loss_n, last_loss = contract.Throughput(), 0, 0.0, 0, None
+    meter, steps_here = contract.Throughput(), 0
+    loss_sum, loss_n, last_loss = resumed.get("lossSum", 0.0), resumed.get("lossCount", 0), resumed.get("lastLoss")
     model.train()
     while step < total:
         epoch, idx = contract.batch_indices(config["seed"], step, xt.shape[0], config["batchSize"])
@@ -104,13 +105,14 @@ def main(args):
         opt.step()
         step += 1
         steps_here += 1
+        contract.check_parent()
         meter.add(idx.numel())
         loss_sum, loss_n = loss_sum + loss.item(), loss_n + 1
         if step % config["logEvery"] == 0 or step == total:
             emit("progress", epoch=epoch, step=step, steps=total, loss=loss_sum / loss_n, imagesPerSecond=meter.rate())
             last_loss, loss_sum, loss_n = loss_sum / loss_n, 0.0, 0
         if step % config["checkpointEvery"] == 0 or step == total:
-            contract.save_checkpoint(args.out, step, {"step": step, "config": config, "model": model.state_dict(), "opt": opt.state_dict()})
+            contract.save_checkpoint(args.out, step, {"step": step, "config": config, "model": model.state_dict(), "opt": opt.state_dict(), "lossSum": loss_sum, "lossCount": loss_n, "lastLoss": last_loss})
         if config["crashAfterSteps"] and steps_here >= config["crashAfterSteps"] and step < total:
             raise RuntimeError(f"crashAfterSteps={config['crashAfterSteps']} reached at step {step} (test hook)")
 

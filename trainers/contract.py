@@ -89,6 +89,15 @@ def load_dataset(directory):
     return x, y, meta
 
 
+_PARENT = os.getppid()
+
+
+def check_parent():
+    """Stops the trainer when the process that started it is gone (a killed worker leaves no orphan)."""
+    if os.getppid() != _PARENT:
+        raise SystemExit(f"the parent process {_PARENT} exited; stopping")
+
+
 def seed_everything(seed, threads):
     import torch
 

@@ -127,7 +127,7 @@ def main(args):
     opt = torch.optim.AdamW(model.parameters(), lr=config["learningRate"], weight_decay=0.0)
     abar = torch.tensor(alphas_cumprod(betas_for(config["schedule"], config["timesteps"])), dtype=torch.float32)
 
-    step = 0
+    step, resumed = 0, {}
     if args.resume:
         state = contract.load_checkpoint(args.resume)
         if state.get("config") != config:
@@ -135,15 +135,16 @@ def main(args):
         model.load_state_dict(state["model"])
         ema.load_state_dict(state["ema"])
         opt.load_state_dict(state["opt"])
-        step = state["step"]
+        step, resumed = state["step"], state
     emit("start", step=step, resumedFrom=args.resume, count=count, parameters=sum(p.numel() for p in model.parameters()))
 
     def checkpoint():
         return contract.save_checkpoint(
-            args.out, step, {"step": step, "config": config, "model": model.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict()}
+            args.out, step, {"step": step, "config": config, "model": model.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(), "lossSum": loss_sum, "lossCount": loss_n, "lastLoss": last_loss}
         )
 
-    meter, steps_here, loss_sum, loss_n, last_loss = contract.Throughput(), 0, 0.0, 0, None
+    meter, steps_here = contract.Throughput(), 0
+    loss_sum, loss_n, last_loss = resumed.get("lossSum", 0.0), resumed.get("lossCount", 0), resumed.get("lastLoss")
     model.train()
     while step < config["steps"]:
         epoch, idx = contract.batch_indices(config["seed"], step, count, config["batchSize"])
@@ -169,6 +170,7 @@ def main(args):
                 pe.mul_(decay).add_(pm, alpha=1 - decay)
         step += 1
         steps_here += 1
+        contract.check_parent()
         meter.add(x0.shape[0])
         loss_sum, loss_n = loss_sum + loss.item(), loss_n + 1
         if step % config["logEvery"] == 0 or step == config["steps"]:
