@@ -11,6 +11,7 @@ import {
 import { chainGeneration, initialChains } from '../lib/models/gaussian-chains.ts';
 import type { PcaModel } from '../lib/models/pca.ts';
 import { parseNpyMatrix, writeNpyMatrix } from '../lib/npy.ts';
+import { InputError } from '../lib/input-error.ts';
 import { Rng } from '../lib/rng.ts';
 import type { ArtifactStore } from '../lib/storage/artifact-store.ts';
 import { getJson, putJson } from '../lib/storage/json-artifacts.ts';
@@ -46,12 +47,18 @@ export function createStudyStageActivities({
   const stage = (work: Parameters<typeof asStage>[0]) => failFastOnBadInput(() => asStage(work));
 
   return {
-    /** A class-balanced random subset of `count` images (largest-remainder per-class quotas). */
-    realSubset(input: { dataset: Sha256; count: number; name: string } & Seeded) {
+    /**
+     * A class-balanced random subset of `count` images (largest-remainder per-class quotas), of
+     * the given classes only if `classes` names some.
+     */
+    realSubset(
+      input: { dataset: Sha256; count: number; name: string; classes?: number[] } & Seeded,
+    ) {
       return stage(async () => {
         const set = await loadImageSet(store, input.dataset);
         const rng = Rng.stream(input.seed, input.stream);
-        const byClass = set.classes.map((_, c) => indicesOf(set.labels, c));
+        const allowed = classFilter(set, input.classes);
+        const byClass = set.classes.map((_, c) => (allowed(c) ? indicesOf(set.labels, c) : []));
         const quotas = apportion(
           byClass.map((ix) => ix.length),
           input.count,
@@ -66,7 +73,12 @@ export function createStudyStageActivities({
           {
             kind: 'subset',
             parents: [input.dataset],
-            params: { count: input.count, seed: input.seed, stream: input.stream },
+            params: {
+              count: input.count,
+              seed: input.seed,
+              stream: input.stream,
+              ...(input.classes ? { classes: input.classes } : {}),
+            },
           },
           codeVersion,
         );
@@ -107,8 +119,16 @@ export function createStudyStageActivities({
     /**
      * Embeds up to `maxSamples` images of a dataset with a stored embedding (the PCA of
      * `fitEmbedding`, or an ONNX model from `defineOnnxEmbedding`): a float32 .npy feature matrix.
+     * With `classes`, only images of those classes count.
      */
-    embed(input: { dataset: Sha256; embedding: Sha256; maxSamples: number } & Seeded) {
+    embed(
+      input: {
+        dataset: Sha256;
+        embedding: Sha256;
+        maxSamples: number;
+        classes?: number[];
+      } & Seeded,
+    ) {
       return stage(async () => {
         const set = await loadImageSet(store, input.dataset);
         const embedding = await getJson<{ kind: string; pca?: ReturnType<typeof serializePca> }>(
@@ -116,10 +136,15 @@ export function createStudyStageActivities({
           input.embedding,
         );
         const rng = Rng.stream(input.seed, input.stream);
+        const allowed = classFilter(set, input.classes);
+        const candidates = [...Array(set.count).keys()].filter((i) => allowed(set.labels[i]!));
         const rows =
-          set.count <= input.maxSamples
-            ? [...Array(set.count).keys()]
-            : rng.sampleIndices(set.count, input.maxSamples).sort((a, b) => a - b);
+          candidates.length <= input.maxSamples
+            ? candidates
+            : rng
+                .sampleIndices(candidates.length, input.maxSamples)
+                .sort((a, b) => a - b)
+                .map((i) => candidates[i]!);
         let z: FeatureMatrix;
         if (embedding.kind === 'onnx') {
           z = await embedWithOnnx(
@@ -251,7 +276,10 @@ export function createStudyStageActivities({
       });
     },
 
-    /** FID, improved precision/recall (k) and class-balance distance of generated vs real features. */
+    /**
+     * FID, improved precision/recall (k) and class-balance distance of generated vs real features;
+     * with `classes`, the real class histogram counts those classes only.
+     */
     evaluate(input: {
       real: Sha256;
       fake: Sha256;
@@ -259,6 +287,7 @@ export function createStudyStageActivities({
       fakeDataset: Sha256;
       k: number;
       embeddingId: string;
+      classes?: number[];
     }) {
       return stage(async () => {
         const real = parseNpyMatrix(await store.get(input.real), `features ${input.real}`);
@@ -275,7 +304,9 @@ export function createStudyStageActivities({
           recall: pr.recall,
           k: input.k,
           classHistogramDistance: classHistogramDistance(
-            realManifest.classHistogram,
+            realManifest.classHistogram.map((n, c) =>
+              !input.classes || input.classes.includes(c) ? n : 0,
+            ),
             fakeManifest.classHistogram,
           ),
           classHistogram: fakeManifest.classHistogram,
@@ -330,9 +361,11 @@ export function createStudyStageActivities({
         const { width: w, height: h, channels } = set;
         const gap = 2;
         const gridW = input.perClass * (w + gap) + gap;
-        const gridH = set.classes.length * (h + gap) + gap;
+        // One row per class present (a study of a few classes gets no empty rows).
+        const present = set.classes.map((_, c) => c).filter((c) => set.labels.includes(c));
+        const gridH = present.length * (h + gap) + gap;
         const grid = Buffer.alloc(gridW * gridH * channels, 255);
-        set.classes.forEach((_, c) => {
+        present.forEach((c, row) => {
           const ix = indicesOf(set.labels, c);
           const chosen = rng
             .sampleIndices(ix.length, Math.min(input.perClass, ix.length))
@@ -340,7 +373,7 @@ export function createStudyStageActivities({
           chosen.forEach((sample, col) => {
             for (let y = 0; y < h; y++) {
               const src = (sample * h * w + y * w) * channels;
-              const dst = ((c * (h + gap) + gap + y) * gridW + col * (w + gap) + gap) * channels;
+              const dst = ((row * (h + gap) + gap + y) * gridW + col * (w + gap) + gap) * channels;
               grid.set(set.pixels.subarray(src, src + w * channels), dst);
             }
           });
@@ -361,6 +394,18 @@ export function createStudyStageActivities({
 }
 
 export type StudyStageActivities = ReturnType<typeof createStudyStageActivities>;
+
+/** Whether a class index is wanted; throws for an index the dataset does not have. */
+function classFilter(set: ImageSet, classes: number[] | undefined): (c: number) => boolean {
+  if (!classes) return () => true;
+  const bad = classes.filter((c) => c >= set.classes.length);
+  if (bad.length)
+    throw new InputError(
+      `${set.name} has ${set.classes.length} classes; class index ${bad.join(', ')} does not exist`,
+    );
+  const wanted = new Set(classes);
+  return (c) => wanted.has(c);
+}
 
 function indicesOf(labels: Uint8Array, c: number): number[] {
   const out: number[] = [];

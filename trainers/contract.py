@@ -133,10 +133,24 @@ def save_checkpoint(out_dir, step, state):
     os.makedirs(directory, exist_ok=True)
     path = os.path.join(directory, f"step-{step:08d}.pt")
     tmp = path + ".partial"
-    torch.save(state, tmp)
+    torch.save(_interned(state), tmp)
     os.replace(tmp, path)
     emit("checkpoint", step=step, path=path)
     return path
+
+
+def _interned(value):
+    """The same state with every string interned. Pickle memoises objects by identity, so a state
+    whose keys were unpickled from a checkpoint would serialise to other bytes than the same state
+    built in-process; interning makes a resumed run's checkpoints byte-identical to an
+    uninterrupted run's."""
+    if isinstance(value, str):
+        return sys.intern(value)
+    if isinstance(value, dict):
+        return {_interned(k): _interned(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_interned(v) for v in value)
+    return value
 
 
 def load_checkpoint(path):

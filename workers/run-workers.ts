@@ -53,6 +53,10 @@ export async function createWorkers({
             : { workflowsPath: WORKFLOWS_PATH }
           : {}),
         maxConcurrentActivityTaskExecutions: config.worker.activityConcurrency,
+        // Heartbeat details are what a retried activity resumes from (the last uploaded training
+        // checkpoint, the finished sample shards): send them every few seconds, not only every
+        // 80% of the heartbeat timeout, the SDK's default throttle.
+        maxHeartbeatThrottleInterval: '5 seconds',
       }),
     );
   }

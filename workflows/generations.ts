@@ -103,30 +103,16 @@ export async function generationsStudy(input: GenerationsInput): Promise<Generat
   const train = (await ingest('train')).outputs.dataset!;
   const test = (await ingest('test')).outputs.dataset!;
 
-  const { embedding, maxSamples } = {
-    embedding: spec.evaluation.embedding,
-    maxSamples: spec.evaluation.samples,
-  };
-  const fitted = await runner.stage(
-    'metric embedding',
-    'cpu',
-    'fitEmbedding',
-    {
-      components: embedding.components,
-      fitSamples: embedding.fitSamples,
-      seed,
-      stream: 'embedding',
-    },
-    { dataset: train },
-  );
-  const embeddingDigest = fitted.outputs.embedding!;
-  const embeddingId = String(fitted.facts.embeddingId);
+  const maxSamples = spec.evaluation.samples;
+  const classes = spec.dataset.classes ? { classes: spec.dataset.classes } : {};
+  const metricEmbedding = await fitMetricEmbedding(runner, spec, train);
+  const { digest: embeddingDigest, id: embeddingId, queue: embedQueue } = metricEmbedding;
   const realFeatures = (
     await runner.stage(
       'real test features',
-      'cpu',
+      embedQueue,
       'embed',
-      { maxSamples, seed, stream: 'real-test-features' },
+      { maxSamples, seed, stream: 'real-test-features', ...classes },
       { dataset: test, embedding: embeddingDigest },
     )
   ).outputs.features!;
@@ -135,14 +121,14 @@ export async function generationsStudy(input: GenerationsInput): Promise<Generat
     'D0',
     'cpu',
     'realSubset',
-    { count: spec.dataset.subset, name: 'D0', seed, stream: 'D0' },
+    { count: spec.dataset.subset, name: 'D0', seed, stream: 'D0', ...classes },
     { dataset: train },
   );
   const d0Dataset = d0.outputs.dataset!;
   const d0Features = (
     await runner.stage(
       'D0 features',
-      'cpu',
+      embedQueue,
       'embed',
       { maxSamples, seed, stream: 'D0-features' },
       { dataset: d0Dataset, embedding: embeddingDigest },
@@ -152,7 +138,7 @@ export async function generationsStudy(input: GenerationsInput): Promise<Generat
     'D0 metrics',
     'cpu',
     'evaluate',
-    { k: spec.evaluation.k, embeddingId },
+    { k: spec.evaluation.k, embeddingId, ...classes },
     { real: realFeatures, fake: d0Features, realDataset: test, fakeDataset: d0Dataset },
   );
   const d0Grid = (
@@ -179,6 +165,7 @@ export async function generationsStudy(input: GenerationsInput): Promise<Generat
             d0: d0Dataset,
             embedding: embeddingDigest,
             embeddingId,
+            embedQueue,
             realFeatures,
             force: input.force ?? [],
             forcedDigests: runner.forcedDigests,
@@ -219,6 +206,8 @@ export interface GenerationsLoopInput {
   d0: Sha256;
   embedding: Sha256;
   embeddingId: string;
+  /** Where features are computed: ONNX embeddings run on the gpu queue, the PCA on the cpu queue. */
+  embedQueue: 'cpu' | 'gpu';
   realFeatures: Sha256;
   force: string[];
   forcedDigests: Sha256[];
@@ -246,27 +235,18 @@ export async function generationsLoop(
   });
   setHandler(studyProgress, () => progressOf(runner));
   const seed = spec.seed;
-  const { temperature, ...generator } = spec.generator;
   const rows: GenerationRow[] = [...(input.resume?.rows ?? [])];
   runner.entries.push(...(input.resume?.stages ?? []));
   let dataset = input.resume?.dataset ?? input.d0;
   for (let g = (input.resume?.generation ?? 0) + 1; g <= spec.loop.generations; g++) {
     const at = `alpha=${alpha}/g=${g}`;
     // The fit's stream does not name alpha: the first generation's fit on D_0 is shared by all alphas.
-    const model = await runner.stage(
-      `${at} fit V_g`,
-      'gpu',
-      'fitGenerator',
-      { generator, seed, stream: `g=${g}/fit` },
-      { dataset },
-    );
-    const sampled = await runner.stage(
-      `${at} sample S_g`,
-      'gpu',
-      'sampleImages',
-      { alpha, temperature, name: `S${g}-alpha${alpha}`, seed, stream: `${at}/sample` },
-      { model: model.outputs.model!, reference: dataset },
-    );
+    const { model, sampled } = await fitAndSample(runner, spec, {
+      at,
+      g,
+      alpha,
+      dataset,
+    });
     const samples = sampled.outputs.dataset!;
     const grid = await runner.stage(
       `${at} grid`,
@@ -277,7 +257,7 @@ export async function generationsLoop(
     );
     const features = await runner.stage(
       `${at} features`,
-      'cpu',
+      input.embedQueue,
       'embed',
       { maxSamples: spec.evaluation.samples, seed, stream: `${at}/features` },
       { dataset: samples, embedding: input.embedding },
@@ -286,7 +266,11 @@ export async function generationsLoop(
       `${at} metrics`,
       'cpu',
       'evaluate',
-      { k: spec.evaluation.k, embeddingId: input.embeddingId },
+      {
+        k: spec.evaluation.k,
+        embeddingId: input.embeddingId,
+        ...(spec.dataset.classes ? { classes: spec.dataset.classes } : {}),
+      },
       {
         real: input.realFeatures,
         fake: features.outputs.features!,
@@ -318,6 +302,7 @@ export async function generationsLoop(
             name: `R${g}-alpha${alpha}`,
             seed,
             stream: `${at}/fresh-real`,
+            ...(spec.dataset.classes ? { classes: spec.dataset.classes } : {}),
           },
           { dataset: input.train },
         );
@@ -350,6 +335,111 @@ export async function generationsLoop(
   return { rows, stages: runner.entries };
 }
 
+/**
+ * The embedding the metrics use: a PCA fitted on real training images, or the penultimate layer of
+ * the CNN classifier trained on them (the domain-specific analogue of FID's Inception features).
+ */
+async function fitMetricEmbedding(
+  runner: StageRunner,
+  spec: GenerationsSpec,
+  train: Sha256,
+): Promise<{ digest: Sha256; id: string; queue: 'cpu' | 'gpu' }> {
+  const embedding = spec.evaluation.embedding;
+  const seed = spec.seed;
+  if (embedding.kind === 'pca') {
+    const fitted = await runner.stage(
+      'metric embedding',
+      'cpu',
+      'fitEmbedding',
+      {
+        components: embedding.components,
+        fitSamples: embedding.fitSamples,
+        seed,
+        stream: 'embedding',
+      },
+      { dataset: train },
+    );
+    return {
+      digest: fitted.outputs.embedding!,
+      id: String(fitted.facts.embeddingId),
+      queue: 'cpu',
+    };
+  }
+  const { trainSamples, ...training } = embedding;
+  const subset = await runner.stage(
+    'embedding training set',
+    'cpu',
+    'realSubset',
+    { count: trainSamples, name: 'E-classifier', seed, stream: 'embedding-train' },
+    { dataset: train },
+  );
+  const { kind: _kind, ...config } = training;
+  const classifier = await runner.stage(
+    'embedding classifier',
+    'gpu',
+    'train',
+    { trainer: 'classifier', config, seed, stream: 'embedding-classifier' },
+    { dataset: subset.outputs.dataset! },
+  );
+  const defined = await runner.stage(
+    'metric embedding',
+    'cpu',
+    'defineOnnxEmbedding',
+    { name: `${spec.dataset.name}-cnn-features` },
+    { model: classifier.outputs.model! },
+  );
+  return {
+    digest: defined.outputs.embedding!,
+    id: String(defined.facts.embeddingId),
+    queue: 'gpu',
+  };
+}
+
+/** Generation g's V_g, fitted or trained on D_{g-1}, and S_g = alpha |D_{g-1}| samples of it. */
+async function fitAndSample(
+  runner: StageRunner,
+  spec: GenerationsSpec,
+  at: { at: string; g: number; alpha: number; dataset: Sha256 },
+): Promise<{ model: StageOutput; sampled: StageOutput }> {
+  const { g, alpha, dataset } = at;
+  const seed = spec.seed;
+  const name = `S${g}-alpha${alpha}`;
+  const generator = spec.generator;
+  if (generator.kind === 'ddpm') {
+    const model = await runner.stage(
+      `${at.at} train V_g`,
+      'gpu',
+      'train',
+      { trainer: 'ddpm', config: generator.training, seed, stream: `g=${g}/fit` },
+      { dataset },
+    );
+    const sampled = await runner.stage(
+      `${at.at} sample S_g`,
+      'gpu',
+      'generate',
+      { alpha, sampling: generator.sampling, name, seed, stream: `${at.at}/sample` },
+      { model: model.outputs.model!, reference: dataset },
+    );
+    return { model, sampled };
+  }
+  const { temperature, ...options } = generator;
+  const model = await runner.stage(
+    `${at.at} fit V_g`,
+    'gpu',
+    'fitGenerator',
+    { generator: options, seed, stream: `g=${g}/fit` },
+    { dataset },
+  );
+  const sampled = await runner.stage(
+    `${at.at} sample S_g`,
+    'gpu',
+    'sampleImages',
+    { alpha, temperature, name, seed, stream: `${at.at}/sample` },
+    { model: model.outputs.model!, reference: dataset },
+  );
+  return { model, sampled };
+}
+
 function metricFacts(
   m: StageOutput,
 ): Pick<GenerationRow, 'fid' | 'precision' | 'recall' | 'classHistogramDistance'> {
@@ -373,5 +463,6 @@ function progressOf(runner: StageRunner): StudyProgress {
 /** How many stages the parent and each loop of a study run: what progress bars count towards. */
 export function plannedStages(spec: GenerationsSpec): { shared: number; perLoop: number } {
   const mixStages = { accumulate: 1, replace: 0, fresh: 2 }[spec.loop.mode];
-  return { shared: 8, perLoop: spec.loop.generations * (5 + mixStages) };
+  const embeddingStages = spec.evaluation.embedding.kind === 'classifier' ? 2 : 0;
+  return { shared: 8 + embeddingStages, perLoop: spec.loop.generations * (5 + mixStages) };
 }

@@ -22,7 +22,10 @@ type StageActivityName =
   | 'mixDatasets'
   | 'evaluate'
   | 'sampleGrid'
-  | 'gaussianChainsGeneration';
+  | 'gaussianChainsGeneration'
+  | 'train'
+  | 'generate'
+  | 'defineOnnxEmbedding';
 
 const RETRY = {
   initialInterval: '2s',

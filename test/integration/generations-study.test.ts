@@ -182,8 +182,9 @@ describe('generational study', () => {
     }
     expect(failedAttempts).toBe(1);
 
-    const fixed = (await run(a.config, { ...bad, generator: { ...bad.generator, latentDim: 6 } }))
-      .result;
+    const fixed = (
+      await run(a.config, { ...bad, generator: { ...gmm(bad.generator), latentDim: 6 } })
+    ).result;
     const reused = fixed.stages.filter((s) => s.cacheHit).map((s) => s.label);
     expect(reused).toEqual(
       expect.arrayContaining([
@@ -238,3 +239,8 @@ describe('generational study', () => {
     }
   }, 600_000);
 });
+
+function gmm(generator: GenerationsSpec['generator']) {
+  if (generator.kind === 'ddpm') throw new Error('expected a gmm generator');
+  return generator;
+}

@@ -15,7 +15,7 @@ describe('generations study spec', () => {
       gridPerClass: 8,
     });
     const minimal = parseGenerationsSpec(demo.replace('  temperature: 1.0\n', ''), 'x.yaml');
-    expect(minimal.generator.temperature).toBe(1);
+    expect(minimal.generator).toMatchObject({ kind: 'gmm', temperature: 1 });
   });
 
   it('rejects an unknown key, naming its path', () => {
