@@ -151,6 +151,10 @@ export async function generationsStudy(input: GenerationsInput): Promise<Generat
     )
   ).outputs.grid!;
 
+  // V_1 is the same for every alpha: fit it once here, so that the loops find it in the cache
+  // instead of training it concurrently.
+  if (spec.loop.generations >= 1) await fitModel(runner, spec, 'g=1 (shared)', 1, d0Dataset);
+
   const loops = await Promise.all(
     spec.loop.alphas.map((alpha) =>
       executeChild(generationsLoop, {
@@ -395,7 +399,38 @@ async function fitMetricEmbedding(
   };
 }
 
-/** Generation g's V_g, fitted or trained on D_{g-1}, and S_g = alpha |D_{g-1}| samples of it. */
+/**
+ * V_g, fitted or trained on D_{g-1}. Its stream names the generation, not alpha, so V_1 (fitted on
+ * the shared D_0) is one stage for all alphas.
+ */
+function fitModel(
+  runner: StageRunner,
+  spec: GenerationsSpec,
+  label: string,
+  g: number,
+  dataset: Sha256,
+): Promise<StageOutput> {
+  const seed = spec.seed;
+  const generator = spec.generator;
+  if (generator.kind === 'ddpm')
+    return runner.stage(
+      `${label} train V_g`,
+      'gpu',
+      'train',
+      { trainer: 'ddpm', config: generator.training, seed, stream: `g=${g}/fit` },
+      { dataset },
+    );
+  const { temperature: _temperature, ...options } = generator;
+  return runner.stage(
+    `${label} fit V_g`,
+    'gpu',
+    'fitGenerator',
+    { generator: options, seed, stream: `g=${g}/fit` },
+    { dataset },
+  );
+}
+
+/** Generation g's V_g and S_g = alpha |D_{g-1}| samples of it. */
 async function fitAndSample(
   runner: StageRunner,
   spec: GenerationsSpec,
@@ -404,39 +439,30 @@ async function fitAndSample(
   const { g, alpha, dataset } = at;
   const seed = spec.seed;
   const name = `S${g}-alpha${alpha}`;
+  const model = await fitModel(runner, spec, at.at, g, dataset);
   const generator = spec.generator;
-  if (generator.kind === 'ddpm') {
-    const model = await runner.stage(
-      `${at.at} train V_g`,
-      'gpu',
-      'train',
-      { trainer: 'ddpm', config: generator.training, seed, stream: `g=${g}/fit` },
-      { dataset },
-    );
-    const sampled = await runner.stage(
-      `${at.at} sample S_g`,
-      'gpu',
-      'generate',
-      { alpha, sampling: generator.sampling, name, seed, stream: `${at.at}/sample` },
-      { model: model.outputs.model!, reference: dataset },
-    );
-    return { model, sampled };
-  }
-  const { temperature, ...options } = generator;
-  const model = await runner.stage(
-    `${at.at} fit V_g`,
-    'gpu',
-    'fitGenerator',
-    { generator: options, seed, stream: `g=${g}/fit` },
-    { dataset },
-  );
-  const sampled = await runner.stage(
-    `${at.at} sample S_g`,
-    'gpu',
-    'sampleImages',
-    { alpha, temperature, name, seed, stream: `${at.at}/sample` },
-    { model: model.outputs.model!, reference: dataset },
-  );
+  const sampled =
+    generator.kind === 'ddpm'
+      ? await runner.stage(
+          `${at.at} sample S_g`,
+          'gpu',
+          'generate',
+          { alpha, sampling: generator.sampling, name, seed, stream: `${at.at}/sample` },
+          { model: model.outputs.model!, reference: dataset },
+        )
+      : await runner.stage(
+          `${at.at} sample S_g`,
+          'gpu',
+          'sampleImages',
+          {
+            alpha,
+            temperature: generator.temperature,
+            name,
+            seed,
+            stream: `${at.at}/sample`,
+          },
+          { model: model.outputs.model!, reference: dataset },
+        );
   return { model, sampled };
 }
 
@@ -464,5 +490,5 @@ function progressOf(runner: StageRunner): StudyProgress {
 export function plannedStages(spec: GenerationsSpec): { shared: number; perLoop: number } {
   const mixStages = { accumulate: 1, replace: 0, fresh: 2 }[spec.loop.mode];
   const embeddingStages = spec.evaluation.embedding.kind === 'classifier' ? 2 : 0;
-  return { shared: 8 + embeddingStages, perLoop: spec.loop.generations * (5 + mixStages) };
+  return { shared: 9 + embeddingStages, perLoop: spec.loop.generations * (5 + mixStages) };
 }
