@@ -78,7 +78,8 @@ def main(args):
         raise ConfigError(f"validationFraction {config['validationFraction']} leaves no training images")
     xt, yt = x[train], y[train]
     num_classes = len(meta["classes"])
-    model = build_cnn(x.shape[1], x.shape[2], x.shape[3], config["featureDim"], num_classes)
+    dev = contract.device()
+    model = build_cnn(x.shape[1], x.shape[2], x.shape[3], config["featureDim"], num_classes).to(dev)
     opt = torch.optim.Adam(model.parameters(), lr=config["learningRate"])
     per_epoch = xt.shape[0] // min(config["batchSize"], xt.shape[0])
     total = config["epochs"] * per_epoch
@@ -98,8 +99,8 @@ def main(args):
     model.train()
     while step < total:
         epoch, idx = contract.batch_indices(config["seed"], step, xt.shape[0], config["batchSize"])
-        logits, _ = model(xt[idx])
-        loss = F.cross_entropy(logits, yt[idx])
+        logits, _ = model(xt[idx].to(dev))
+        loss = F.cross_entropy(logits, yt[idx].to(dev))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -120,11 +121,11 @@ def main(args):
     with torch.no_grad():
         accuracy = None
         if n_val:
-            predicted = torch.cat([model(x[val[i : i + 1024]])[0].argmax(1) for i in range(0, n_val, 1024)])
+            predicted = torch.cat([model(x[val[i : i + 1024]].to(dev))[0].argmax(1).cpu() for i in range(0, n_val, 1024)])
             accuracy = float((predicted == y[val]).float().mean())
     c, h, w = x.shape[1], x.shape[2], x.shape[3]
     onnx_path = os.path.join(args.out, "model.onnx")
-    export = contract.export_onnx(model, (torch.randn(2, c, h, w),), ["image"], ["logits", "features"], onnx_path)
+    export = contract.export_onnx(model.cpu(), (torch.randn(2, c, h, w),), ["image"], ["logits", "features"], onnx_path)
     card = {
         "format": "clab.model/v1",
         "trainer": "classifier",

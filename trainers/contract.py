@@ -98,6 +98,17 @@ def check_parent():
         raise SystemExit(f"the parent process {_PARENT} exited; stopping")
 
 
+def device():
+    """The torch device from CLAB_TRAINER_DEVICE (cpu by default; results are byte-reproducible on
+    CPU only). An execution setting, not part of the config: it does not change what is trained."""
+    import torch
+
+    name = os.environ.get("CLAB_TRAINER_DEVICE", "cpu") or "cpu"
+    if name != "cpu" and not (name.startswith("cuda") and torch.cuda.is_available()):
+        raise ConfigError(f"CLAB_TRAINER_DEVICE={name}: this torch ({torch.__version__}) cannot use it")
+    return torch.device(name)
+
+
 def seed_everything(seed, threads):
     import torch
 

@@ -92,7 +92,7 @@ def build_unet(channels, image_channels, num_classes):
         def timestep_embedding(self, t):
             # Sinusoidal position embedding of t (Vaswani et al., 2017; Ho et al., 2020, Sec. 4).
             half = c0 // 2
-            freqs = torch.exp(-math.log(10000.0) * torch.arange(half, dtype=torch.float32) / half)
+            freqs = torch.exp(-math.log(10000.0) * torch.arange(half, dtype=torch.float32, device=t.device) / half)
             args = t.float()[:, None] * freqs[None, :]
             return torch.cat([torch.sin(args), torch.cos(args)], dim=1)
 
@@ -122,10 +122,11 @@ def main(args):
     x = x / 127.5 - 1.0  # pixels to [-1, 1]
     count, num_classes = x.shape[0], len(meta["classes"])
 
-    model = build_unet(config["channels"], x.shape[1], num_classes)
+    dev = contract.device()
+    model = build_unet(config["channels"], x.shape[1], num_classes).to(dev)
     ema = copy.deepcopy(model).requires_grad_(False)
     opt = torch.optim.AdamW(model.parameters(), lr=config["learningRate"], weight_decay=0.0)
-    abar = torch.tensor(alphas_cumprod(betas_for(config["schedule"], config["timesteps"])), dtype=torch.float32)
+    abar = torch.tensor(alphas_cumprod(betas_for(config["schedule"], config["timesteps"])), dtype=torch.float32, device=dev)
 
     step, resumed = 0, {}
     if args.resume:
@@ -149,11 +150,12 @@ def main(args):
     while step < config["steps"]:
         epoch, idx = contract.batch_indices(config["seed"], step, count, config["batchSize"])
         g = contract.stream_generator(config["seed"], "step", step)
-        x0, labels = x[idx], y[idx].clone()
+        x0, labels = x[idx].to(dev), y[idx].clone()
         t = torch.randint(0, config["timesteps"], (x0.shape[0],), generator=g)
         noise = torch.randn(x0.shape, generator=g)
         drop = torch.rand(x0.shape[0], generator=g) < config["labelDropout"]
         labels[drop] = num_classes
+        t, noise, labels = t.to(dev), noise.to(dev), labels.to(dev)
         # Ho et al. (2020), Eq. 4 and Algorithm 1: x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps,
         # loss ||eps - eps_theta(x_t, t, y)||^2.
         a = abar[t][:, None, None, None]
@@ -184,7 +186,7 @@ def main(args):
     c, h, w = x.shape[1], x.shape[2], x.shape[3]
     example = (torch.randn(2, c, h, w), torch.tensor([0, config["timesteps"] - 1]), torch.tensor([0, num_classes]))
     onnx_path = os.path.join(args.out, "model.onnx")
-    export = contract.export_onnx(ema, example, ["sample", "timestep", "class_label"], ["noise"], onnx_path)
+    export = contract.export_onnx(ema.cpu(), example, ["sample", "timestep", "class_label"], ["noise"], onnx_path)
     card = {
         "format": "clab.model/v1",
         "trainer": "ddpm",
