@@ -52,3 +52,33 @@ describe('generations study spec', () => {
     );
   });
 });
+
+describe('generations study spec on diffusion models', () => {
+  const ddpm = readFileSync(
+    new URL('../../studies/generations-ddpm.yaml', import.meta.url),
+    'utf8',
+  );
+
+  it('accepts generations-ddpm.yaml: a DDPM generator, the CNN embedding, three classes', () => {
+    const spec = parseGenerationsSpec(ddpm, 'generations-ddpm.yaml');
+    expect(spec.dataset.classes).toEqual([1, 7, 8]);
+    expect(spec.evaluation.embedding).toMatchObject({ kind: 'classifier', trainSamples: 10000 });
+    expect(spec.generator).toMatchObject({
+      kind: 'ddpm',
+      training: { steps: 1500, channels: [16, 32, 32], schedule: 'cosine' },
+      sampling: { steps: 20, guidance: 2, eta: 0, timestepSpacing: 'trailing' },
+    });
+  });
+
+  it('rejects GMM settings on a DDPM generator and a UNet with two widths, naming the paths', () => {
+    expect(() =>
+      parseGenerationsSpec(
+        ddpm.replace('  kind: ddpm\n', '  kind: ddpm\n  latentDim: 8\n'),
+        'x.yaml',
+      ),
+    ).toThrowError(/ {2}generator: Unrecognized key.*`latentDim`/);
+    expect(() =>
+      parseGenerationsSpec(ddpm.replace('channels: [16, 32, 32]', 'channels: [16, 32]'), 'y.yaml'),
+    ).toThrowError(/generator\.training\.channels/);
+  });
+});
