@@ -8,7 +8,7 @@ from . import contract
 from .contract import ConfigError, emit
 
 DEFAULTS = {
-    "seed": 0,
+    **contract.COMMON_DEFAULTS,
     "epochs": 3,
     "batchSize": 128,
     "learningRate": 1e-3,
@@ -16,21 +16,13 @@ DEFAULTS = {
     "validationFraction": 0.1,
     "checkpointEvery": 200,
     "logEvery": 50,
-    "threads": 1,
-    "crashAfterSteps": 0,
 }
 
 SCHEMA = {
-    "seed": (int, lambda v: 0 <= v < 2**31, "an integer in [0, 2^31)"),
+    **contract.COMMON_SCHEMA,
     "epochs": (int, lambda v: 1 <= v <= 1000, "an integer in [1, 1000]"),
-    "batchSize": (int, lambda v: 1 <= v <= 4096, "an integer in [1, 4096]"),
-    "learningRate": ((int, float), lambda v: 0 < v < 1, "a number in (0, 1)"),
     "featureDim": (int, lambda v: 2 <= v <= 4096, "an integer in [2, 4096]"),
     "validationFraction": ((int, float), lambda v: 0 <= v < 1, "a fraction in [0, 1)"),
-    "checkpointEvery": (int, lambda v: v >= 1, "a positive integer"),
-    "logEvery": (int, lambda v: v >= 1, "a positive integer"),
-    "threads": (int, lambda v: 1 <= v <= 256, "an integer in [1, 256]"),
-    "crashAfterSteps": (int, lambda v: v >= 0, "a non-negative integer"),
 }
 
 # Inputs are pixels / 255, normalised by (x - MEAN) / STD; recorded in the model card.
@@ -66,9 +58,7 @@ def main(args):
     import torch.nn.functional as F
 
     config = contract.read_config(args.config, DEFAULTS, SCHEMA)
-    x, y, meta = contract.load_dataset(args.data)
-    if meta["height"] % 4 or meta["width"] % 4:
-        raise ConfigError(f"{args.data}: images are {meta['width']}x{meta['height']}; the CNN needs sides divisible by 4")
+    x, y, meta = contract.load_images(args.data, 4, "CNN")
     contract.seed_everything(config["seed"], config["threads"])
     x = (x / 255.0 - MEAN) / STD
     order = torch.randperm(x.shape[0], generator=contract.stream_generator(config["seed"], "validation"))
@@ -82,40 +72,17 @@ def main(args):
     model = build_cnn(x.shape[1], x.shape[2], x.shape[3], config["featureDim"], num_classes).to(dev)
     opt = torch.optim.Adam(model.parameters(), lr=config["learningRate"])
     per_epoch = xt.shape[0] // min(config["batchSize"], xt.shape[0])
-    total = config["epochs"] * per_epoch
+    run = contract.TrainingRun(args, config, {"model": model, "opt": opt}, config["epochs"] * per_epoch, int(xt.shape[0]))
 
-    step, resumed = 0, {}
-    if args.resume:
-        state = contract.load_checkpoint(args.resume)
-        if state.get("config") != config:
-            raise ConfigError(f"--resume {args.resume}: the checkpoint was trained with another config")
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["opt"])
-        step, resumed = state["step"], state
-    emit("start", step=step, resumedFrom=args.resume, count=int(xt.shape[0]), parameters=sum(p.numel() for p in model.parameters()))
-
-    meter, steps_here = contract.Throughput(), 0
-    loss_sum, loss_n, last_loss = resumed.get("lossSum", 0.0), resumed.get("lossCount", 0), resumed.get("lastLoss")
     model.train()
-    while step < total:
-        epoch, idx = contract.batch_indices(config["seed"], step, xt.shape[0], config["batchSize"])
+    while run.running:
+        epoch, idx = contract.batch_indices(config["seed"], run.step, xt.shape[0], config["batchSize"])
         logits, _ = model(xt[idx].to(dev))
         loss = F.cross_entropy(logits, yt[idx].to(dev))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-        step += 1
-        steps_here += 1
-        contract.check_parent()
-        meter.add(idx.numel())
-        loss_sum, loss_n = loss_sum + loss.item(), loss_n + 1
-        if step % config["logEvery"] == 0 or step == total:
-            emit("progress", epoch=epoch, step=step, steps=total, loss=loss_sum / loss_n, imagesPerSecond=meter.rate())
-            last_loss, loss_sum, loss_n = loss_sum / loss_n, 0.0, 0
-        if step % config["checkpointEvery"] == 0 or step == total:
-            contract.save_checkpoint(args.out, step, {"step": step, "config": config, "model": model.state_dict(), "opt": opt.state_dict(), "lossSum": loss_sum, "lossCount": loss_n, "lastLoss": last_loss})
-        if config["crashAfterSteps"] and steps_here >= config["crashAfterSteps"] and step < total:
-            raise RuntimeError(f"crashAfterSteps={config['crashAfterSteps']} reached at step {step} (test hook)")
+        run.finish_step(loss.item(), idx.numel(), epoch)
 
     model.eval()
     with torch.no_grad():
@@ -135,14 +102,14 @@ def main(args):
         "input": {"name": "image", "width": w, "height": h, "channels": c, "scale": 1 / 255, "mean": [MEAN] * c, "std": [STD] * c},
         "outputs": {"logits": f"float32 [batch, {num_classes}]", "features": f"float32 [batch, {config['featureDim']}], the embedding"},
         "featureOutput": "features",
-        "steps": step,
-        "finalLoss": last_loss,
+        "steps": run.step,
+        "finalLoss": run.last_loss,
         "validationAccuracy": accuracy,
         "torch": torch.__version__,
         "export": export,
     }
     contract.write_json(os.path.join(args.out, "model.json"), card)
-    emit("done", files={"onnx": "model.onnx", "card": "model.json"}, metrics={"finalLoss": last_loss, "validationAccuracy": accuracy, "steps": step})
+    emit("done", files={"onnx": "model.onnx", "card": "model.json"}, metrics={"finalLoss": run.last_loss, "validationAccuracy": accuracy, "steps": run.step})
 
 
 if __name__ == "__main__":

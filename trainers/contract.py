@@ -25,6 +25,21 @@ class ConfigError(Exception):
     """A bad --config, --data or --resume: the run cannot succeed as asked."""
 
 
+# Settings every trainer takes. crashAfterSteps is a test hook: raise after this many steps of
+# this process (a crash that a retry recovers from).
+COMMON_DEFAULTS = {"seed": 0, "threads": 1, "crashAfterSteps": 0}
+
+COMMON_SCHEMA = {
+    "seed": (int, lambda v: 0 <= v < 2**31, "an integer in [0, 2^31)"),
+    "batchSize": (int, lambda v: 1 <= v <= 4096, "an integer in [1, 4096]"),
+    "learningRate": ((int, float), lambda v: 0 < v < 1, "a number in (0, 1)"),
+    "checkpointEvery": (int, lambda v: v >= 1, "a positive integer"),
+    "logEvery": (int, lambda v: v >= 1, "a positive integer"),
+    "threads": (int, lambda v: 1 <= v <= 256, "an integer in [1, 256]"),
+    "crashAfterSteps": (int, lambda v: v >= 0, "a non-negative integer"),
+}
+
+
 def emit(event, **fields):
     sys.stdout.write(json.dumps({"event": event, **fields}, sort_keys=True) + "\n")
     sys.stdout.flush()
@@ -107,6 +122,69 @@ def device():
     if name != "cpu" and not (name.startswith("cuda") and torch.cuda.is_available()):
         raise ConfigError(f"CLAB_TRAINER_DEVICE={name}: this torch ({torch.__version__}) cannot use it")
     return torch.device(name)
+
+
+def load_images(directory, multiple_of, model_name):
+    """load_dataset, refusing images whose sides the model's down-sampling cannot halve twice."""
+    x, y, meta = load_dataset(directory)
+    if meta["height"] % multiple_of or meta["width"] % multiple_of:
+        raise ConfigError(
+            f"{directory}: images are {meta['width']}x{meta['height']}; the {model_name} needs sides divisible by {multiple_of}"
+        )
+    return x, y, meta
+
+
+class TrainingRun:
+    """The bookkeeping every trainer shares: resuming `state` objects (modules and optimizers, by
+    name) from --resume, the step counter, the loss window of `progress` events, checkpoints every
+    `checkpointEvery` steps and at the end, the crash test hook and the parent-process watch."""
+
+    def __init__(self, args, config, state, total_steps, count):
+        self.args, self.config, self.state, self.total = args, config, state, total_steps
+        self.step, self.steps_here, self.meter = 0, 0, Throughput()
+        self.loss_sum, self.loss_count, self.last_loss = 0.0, 0, None
+        if args.resume:
+            saved = load_checkpoint(args.resume)
+            if saved.get("config") != config:
+                raise ConfigError(f"--resume {args.resume}: the checkpoint was trained with another config")
+            for name, obj in state.items():
+                obj.load_state_dict(saved[name])
+            self.step = saved["step"]
+            self.loss_sum, self.loss_count, self.last_loss = saved["lossSum"], saved["lossCount"], saved["lastLoss"]
+        parameters = sum(p.numel() for p in state["model"].parameters())
+        emit("start", step=self.step, resumedFrom=args.resume, count=count, parameters=parameters)
+
+    @property
+    def running(self):
+        return self.step < self.total
+
+    def finish_step(self, loss, images, epoch):
+        """Records one optimisation step: progress, checkpoint and crash hook when they are due."""
+        self.step += 1
+        self.steps_here += 1
+        self.meter.add(images)
+        self.loss_sum, self.loss_count = self.loss_sum + loss, self.loss_count + 1
+        check_parent()
+        if self.step % self.config["logEvery"] == 0 or self.step == self.total:
+            self.last_loss = self.loss_sum / self.loss_count
+            emit("progress", epoch=epoch, step=self.step, steps=self.total, loss=self.last_loss, imagesPerSecond=self.meter.rate())
+            self.loss_sum, self.loss_count = 0.0, 0
+        if self.step % self.config["checkpointEvery"] == 0 or self.step == self.total:
+            save_checkpoint(
+                self.args.out,
+                self.step,
+                {
+                    "step": self.step,
+                    "config": self.config,
+                    **{name: obj.state_dict() for name, obj in self.state.items()},
+                    "lossSum": self.loss_sum,
+                    "lossCount": self.loss_count,
+                    "lastLoss": self.last_loss,
+                },
+            )
+        crash_after = self.config["crashAfterSteps"]
+        if crash_after and self.steps_here >= crash_after and self.running:
+            raise RuntimeError(f"crashAfterSteps={crash_after} reached at step {self.step} (test hook)")
 
 
 def seed_everything(seed, threads):

@@ -9,7 +9,7 @@ from .contract import ConfigError, emit
 from .schedules import alphas_cumprod, betas_for
 
 DEFAULTS = {
-    "seed": 0,
+    **contract.COMMON_DEFAULTS,
     "steps": 2000,
     "batchSize": 64,
     "learningRate": 1e-3,
@@ -21,26 +21,17 @@ DEFAULTS = {
     "labelDropout": 0.1,
     "checkpointEvery": 250,
     "logEvery": 25,
-    "threads": 1,
-    # Test hook: raise after this many steps of this process (a crash the retry recovers from).
-    "crashAfterSteps": 0,
 }
 
 SCHEMA = {
-    "seed": (int, lambda v: 0 <= v < 2**31, "an integer in [0, 2^31)"),
+    **contract.COMMON_SCHEMA,
     "steps": (int, lambda v: v >= 1, "a positive integer"),
-    "batchSize": (int, lambda v: 1 <= v <= 4096, "an integer in [1, 4096]"),
-    "learningRate": ((int, float), lambda v: 0 < v < 1, "a number in (0, 1)"),
     "warmupSteps": (int, lambda v: v >= 0, "a non-negative integer"),
     "emaDecay": ((int, float), lambda v: 0 <= v < 1, "a number in [0, 1)"),
     "channels": (list, lambda v: len(v) == 3 and all(isinstance(c, int) and 8 <= c <= 512 and c % 8 == 0 for c in v), "three multiples of 8 in [8, 512]"),
     "timesteps": (int, lambda v: 10 <= v <= 10000, "an integer in [10, 10000]"),
     "schedule": (str, lambda v: v in ("linear", "cosine"), "'linear' or 'cosine'"),
     "labelDropout": ((int, float), lambda v: 0 <= v < 1, "a probability in [0, 1)"),
-    "checkpointEvery": (int, lambda v: v >= 1, "a positive integer"),
-    "logEvery": (int, lambda v: v >= 1, "a positive integer"),
-    "threads": (int, lambda v: 1 <= v <= 256, "an integer in [1, 256]"),
-    "crashAfterSteps": (int, lambda v: v >= 0, "a non-negative integer"),
 }
 
 
@@ -115,9 +106,7 @@ def main(args):
     import torch.nn.functional as F
 
     config = contract.read_config(args.config, DEFAULTS, SCHEMA)
-    x, y, meta = contract.load_dataset(args.data)
-    if meta["height"] % 4 or meta["width"] % 4:
-        raise ConfigError(f"{args.data}: images are {meta['width']}x{meta['height']}; the UNet needs sides divisible by 4")
+    x, y, meta = contract.load_images(args.data, 4, "UNet")
     contract.seed_everything(config["seed"], config["threads"])
     x = x / 127.5 - 1.0  # pixels to [-1, 1]
     count, num_classes = x.shape[0], len(meta["classes"])
@@ -127,27 +116,11 @@ def main(args):
     ema = copy.deepcopy(model).requires_grad_(False)
     opt = torch.optim.AdamW(model.parameters(), lr=config["learningRate"], weight_decay=0.0)
     abar = torch.tensor(alphas_cumprod(betas_for(config["schedule"], config["timesteps"])), dtype=torch.float32, device=dev)
+    run = contract.TrainingRun(args, config, {"model": model, "ema": ema, "opt": opt}, config["steps"], count)
 
-    step, resumed = 0, {}
-    if args.resume:
-        state = contract.load_checkpoint(args.resume)
-        if state.get("config") != config:
-            raise ConfigError(f"--resume {args.resume}: the checkpoint was trained with another config")
-        model.load_state_dict(state["model"])
-        ema.load_state_dict(state["ema"])
-        opt.load_state_dict(state["opt"])
-        step, resumed = state["step"], state
-    emit("start", step=step, resumedFrom=args.resume, count=count, parameters=sum(p.numel() for p in model.parameters()))
-
-    def checkpoint():
-        return contract.save_checkpoint(
-            args.out, step, {"step": step, "config": config, "model": model.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(), "lossSum": loss_sum, "lossCount": loss_n, "lastLoss": last_loss}
-        )
-
-    meter, steps_here = contract.Throughput(), 0
-    loss_sum, loss_n, last_loss = resumed.get("lossSum", 0.0), resumed.get("lossCount", 0), resumed.get("lastLoss")
     model.train()
-    while step < config["steps"]:
+    while run.running:
+        step = run.step
         epoch, idx = contract.batch_indices(config["seed"], step, count, config["batchSize"])
         g = contract.stream_generator(config["seed"], "step", step)
         x0, labels = x[idx].to(dev), y[idx].clone()
@@ -170,18 +143,7 @@ def main(args):
         with torch.no_grad():
             for pe, pm in zip(ema.parameters(), model.parameters()):
                 pe.mul_(decay).add_(pm, alpha=1 - decay)
-        step += 1
-        steps_here += 1
-        contract.check_parent()
-        meter.add(x0.shape[0])
-        loss_sum, loss_n = loss_sum + loss.item(), loss_n + 1
-        if step % config["logEvery"] == 0 or step == config["steps"]:
-            emit("progress", epoch=epoch, step=step, steps=config["steps"], loss=loss_sum / loss_n, imagesPerSecond=meter.rate())
-            last_loss, loss_sum, loss_n = loss_sum / loss_n, 0.0, 0
-        if step % config["checkpointEvery"] == 0 or step == config["steps"]:
-            checkpoint()
-        if config["crashAfterSteps"] and steps_here >= config["crashAfterSteps"] and step < config["steps"]:
-            raise RuntimeError(f"crashAfterSteps={config['crashAfterSteps']} reached at step {step} (test hook)")
+        run.finish_step(loss.item(), x0.shape[0], epoch)
 
     c, h, w = x.shape[1], x.shape[2], x.shape[3]
     example = (torch.randn(2, c, h, w), torch.tensor([0, config["timesteps"] - 1]), torch.tensor([0, num_classes]))
@@ -198,13 +160,13 @@ def main(args):
         "schedule": {"kind": config["schedule"], "timesteps": config["timesteps"], "betaStart": 1e-4, "betaEnd": 0.02},
         "inputs": {"sample": "float32 [batch, channels, height, width] in [-1, 1] scale", "timestep": "int64 [batch]", "class_label": "int64 [batch]; nullClass = unconditional"},
         "outputs": {"noise": "float32 [batch, channels, height, width], the predicted eps"},
-        "steps": step,
-        "finalLoss": last_loss,
+        "steps": run.step,
+        "finalLoss": run.last_loss,
         "torch": torch.__version__,
         "export": export,
     }
     contract.write_json(os.path.join(args.out, "model.json"), card)
-    emit("done", files={"onnx": "model.onnx", "card": "model.json"}, metrics={"finalLoss": card["finalLoss"], "steps": step})
+    emit("done", files={"onnx": "model.onnx", "card": "model.json"}, metrics={"finalLoss": card["finalLoss"], "steps": run.step})
 
 
 if __name__ == "__main__":
