@@ -12,7 +12,7 @@ import { InputError } from '../lib/input-error.ts';
 import { decodeSimplePng, UnsupportedPngError } from '../lib/png-decode.ts';
 import type { ArtifactStore } from '../lib/storage/artifact-store.ts';
 import { getJson, putJson } from '../lib/storage/json-artifacts.ts';
-import { encodeShard } from './shard-encoder.ts';
+import { encodeShard, putShard } from './shard-encoder.ts';
 
 /** A labelled set of same-sized 8-bit images held in memory: what models fit and sample. */
 export interface ImageSet {
@@ -126,16 +126,7 @@ export async function storeImageShard(
     });
   }
   const encoded = await encodeShard(samples, set.name, set.classes);
-  const ref = await store.put(encoded.tar);
-  return {
-    index: range.index,
-    key: ref.key,
-    sha256: ref.digest,
-    bytes: ref.bytes,
-    count: samples.length,
-    firstSample: range.start,
-    classHistogram: encoded.classHistogram,
-  };
+  return putShard(store, encoded, { ...range, count: samples.length });
 }
 
 async function decodePng(

@@ -5,7 +5,7 @@ import type { Sha256 } from '../lib/digest.ts';
 import type { ArtifactStore } from '../lib/storage/artifact-store.ts';
 import { getJson, putJson } from '../lib/storage/json-artifacts.ts';
 import { failFastOnBadInput, heartbeat } from './activity-context.ts';
-import { encodeShard } from './shard-encoder.ts';
+import { encodeShard, putShard } from './shard-encoder.ts';
 import { indexSource, readSamples } from './sources/sources.ts';
 import { assertSameStore, type StoreExpectation } from './store-expectation.ts';
 
@@ -65,16 +65,7 @@ export function createIngestActivities({ store, codeVersion }: IngestDeps) {
         const encoded = await encodeShard(samples, index.name, index.classes, (encoded) =>
           heartbeat({ shard: shard.index, encoded }),
         );
-        const ref = await store.put(encoded.tar);
-        return {
-          index: shard.index,
-          key: ref.key,
-          sha256: ref.digest,
-          bytes: ref.bytes,
-          count: samples.length,
-          firstSample: shard.start,
-          classHistogram: encoded.classHistogram,
-        };
+        return putShard(store, encoded, { ...shard, count: samples.length });
       });
     },
 

@@ -1,4 +1,6 @@
+import type { ShardRecord } from '../lib/datasets/manifest.ts';
 import { sampleKey } from '../lib/datasets/source.ts';
+import type { ArtifactStore } from '../lib/storage/artifact-store.ts';
 import { writeTar, type TarEntry } from '../lib/tar.ts';
 import { encodePng } from './png.ts';
 import type { SourceSample } from './sources/source-sample.ts';
@@ -40,4 +42,22 @@ export async function encodeShard(
     onProgress(Math.min(samples.length, start + ENCODE_BATCH));
   }
   return { tar: writeTar(entries), classHistogram };
+}
+
+/** Stores an encoded shard and describes it for the manifest. */
+export async function putShard(
+  store: ArtifactStore,
+  encoded: EncodedShard,
+  shard: { index: number; start: number; count: number },
+): Promise<ShardRecord> {
+  const ref = await store.put(encoded.tar);
+  return {
+    index: shard.index,
+    key: ref.key,
+    sha256: ref.digest,
+    bytes: ref.bytes,
+    count: shard.count,
+    firstSample: shard.start,
+    classHistogram: encoded.classHistogram,
+  };
 }

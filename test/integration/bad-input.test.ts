@@ -17,6 +17,7 @@ import { digestOfKey } from '../../lib/storage/content-key.ts';
 import { ingestDataset } from '../../workflows/ingest-dataset.ts';
 import { withWorkers } from '../helpers/in-process-worker.ts';
 import { listAll, testClient } from '../helpers/stack.ts';
+import { failureChain } from '../helpers/failures.ts';
 
 const FMNIST = '/usr/share/datasets/fashion-mnist';
 
@@ -44,17 +45,6 @@ async function ingest(source: SourceSpec, shardSize = 1000) {
   return { ...outcome, rows, store: new LocalArtifactStore(join(dir, 'store')) };
 }
 
-function messages(error: unknown): string {
-  const out: string[] = [];
-  for (
-    let e = error as { message?: string; cause?: unknown } | undefined;
-    e;
-    e = e.cause as typeof e
-  )
-    out.push(e.message ?? '');
-  return out.join(' <- ');
-}
-
 async function manifestsIn(store: LocalArtifactStore): Promise<number> {
   let count = 0;
   for (const key of await listAll(store.listKeys())) {
@@ -77,7 +67,7 @@ describe('bad input', () => {
   it('a truncated IDX file fails once, naming the file and the offset, and writes no manifest', async () => {
     const dir = fmnistCopy((idx) => idx.subarray(0, 16 + 784 * 100 + 5));
     const { error, rows, store } = await ingest({ kind: 'fashion-mnist', split: 'test', dir });
-    expect(messages(error)).toContain(
+    expect(failureChain(error)).toContain(
       `${dir}/t10k-images-idx3-ubyte.gz: truncated IDX data: dimensions 10000x28x28 need 7840000 bytes from offset 16, the file ends after 78405`,
     );
     expect(rows.find((r) => r.type === 'indexSource')).toMatchObject({
@@ -95,7 +85,7 @@ describe('bad input', () => {
       readFileSync(join(FMNIST, 't10k-images-idx3-ubyte.gz')).subarray(0, 100_000),
     );
     const { error } = await ingest({ kind: 'fashion-mnist', split: 'test', dir });
-    expect(messages(error)).toContain(
+    expect(failureChain(error)).toContain(
       `${dir}/t10k-images-idx3-ubyte.gz: not a complete gzip stream`,
     );
   });
@@ -107,7 +97,7 @@ describe('bad input', () => {
       return copy;
     });
     const { error, store } = await ingest({ kind: 'fashion-mnist', split: 'test', dir });
-    expect(messages(error)).toContain(
+    expect(failureChain(error)).toContain(
       `${dir}/t10k-images-idx3-ubyte.gz: wrong IDX magic number at offset 0: expected 0x00000803 (unsigned bytes, 3 dimensions), got 0x00000802`,
     );
     expect(await manifestsIn(store)).toBe(0);
@@ -117,7 +107,9 @@ describe('bad input', () => {
     const root = await plantedFolder();
     writeFileSync(join(root, 'coat', 'z-broken.png'), Buffer.from('this is not a png'));
     const { error, rows, store } = await ingest({ kind: 'image-folder', dir: root }, 4);
-    expect(messages(error)).toContain(`${root}/coat/z-broken.png (sample 8): cannot decode image`);
+    expect(failureChain(error)).toContain(
+      `${root}/coat/z-broken.png (sample 8): cannot decode image`,
+    );
     const failed = rows.filter((r) => r.type === 'writeShard' && r.status === 'failed');
     expect(failed).toHaveLength(1);
     expect(failed[0]!.attempts).toBe(1);

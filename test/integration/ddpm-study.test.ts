@@ -4,7 +4,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { activityRows } from '../../cli/run-history.ts';
 import type { TrainProgress } from '../../activities/train.ts';
 import type { ClabConfig } from '../../lib/config.ts';
 import type { DatasetManifest } from '../../lib/datasets/manifest.ts';
@@ -12,6 +11,7 @@ import { getJson } from '../../lib/storage/json-artifacts.ts';
 import { generationsSpecSchema, type GenerationsSpec } from '../../lib/studies/generations-spec.ts';
 import type { TrainerEvent } from '../../lib/trainer/trainer-events.ts';
 import { generationsStudy, type GenerationsResult } from '../../workflows/generations.ts';
+import { failedAttempts, failureChain } from '../helpers/failures.ts';
 import { withWorkers } from '../helpers/in-process-worker.ts';
 import { isolatedConfig, s3StoreOf, testClient } from '../helpers/stack.ts';
 import { exited, spawnWorker } from '../helpers/worker-process.ts';
@@ -191,27 +191,9 @@ describe('generational study on a diffusion model', () => {
       () => undefined,
       (e: Error) => e,
     );
-    const chain: string[] = [];
-    for (
-      let e = failure as { message?: string; cause?: unknown } | undefined;
-      e;
-      e = e.cause as typeof e
-    )
-      chain.push(e.message ?? '');
-    expect(chain.join(' <- ')).toContain(
+    expect(failureChain(failure)).toContain(
       '--config channels: expected three multiples of 8 in [8, 512], got [16, 32, 20]',
     );
-    const client = await testClient();
-    let attempts: number | undefined;
-    for await (const r of client.workflow.list({
-      query: `WorkflowType = 'generationsLoop' AND ExecutionStatus = 'Failed'`,
-    })) {
-      const rows = activityRows(
-        (await client.workflow.getHandle(r.workflowId).fetchHistory()).events ?? [],
-      );
-      attempts = rows.find((x) => x.type === 'train' && x.status === 'failed')?.attempts;
-      if (attempts !== undefined) break;
-    }
-    expect(attempts).toBe(1);
+    expect(await failedAttempts(await testClient(), 'train')).toBe(1);
   }, 300_000);
 });
