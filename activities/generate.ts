@@ -104,6 +104,7 @@ export function createGenerateActivities({ store, codeVersion, inference }: Gene
                 const end = Math.min(range.end, start + input.sampling.batchSize);
                 const x = await sampler.sample(labels.subarray(start, end), rng);
                 set.pixels.set(toPixels(x), start * size);
+                heartbeat({ shards: [...done.values()] });
               }
               done.set(range.index, await storeImageShard(store, set, range, 'generated'));
               heartbeat({ shards: [...done.values()] });
