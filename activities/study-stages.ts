@@ -287,6 +287,8 @@ export function createStudyStageActivities({
       fakeDataset: Sha256;
       k: number;
       embeddingId: string;
+      /** The embedding artifact the features came from, recorded beside its id. */
+      embedding?: Sha256;
       classes?: number[];
     }) {
       return stage(async () => {
@@ -316,6 +318,7 @@ export function createStudyStageActivities({
           ...metrics,
           real: input.real,
           fake: input.fake,
+          ...(input.embedding ? { embeddingDigest: input.embedding } : {}),
         });
         return {
           outputs: { metrics: ref.digest },

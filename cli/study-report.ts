@@ -39,7 +39,7 @@ export async function writeGenerationsReport(
   const md = [
     `# ${result.name}: generational retraining (Martinez et al., 2023)`,
     '',
-    `Workflow \`${workflowId}\`. Metrics against the real test split in the embedding \`${result.embeddingId}\`; generation 0 is the real D_0.`,
+    `Workflow \`${workflowId}\`. Metrics against the real test split in the embedding \`${result.embeddingId}\` (artifact \`${result.embedding}\`); generation 0 is the real D_0.`,
     '',
     '| alpha | g | trained on | samples | FID | precision | recall | class TV |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
@@ -70,7 +70,7 @@ export async function writeGenerationsReport(
 <style>body{font:14px system-ui,sans-serif;margin:2em;max-width:1200px}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
 .grids{display:flex;flex-wrap:wrap;gap:12px}.grids figure{margin:0}.grids img{image-rendering:pixelated;width:220px}svg{margin-right:16px}</style></head><body>
 <h1>${escape(result.name)}: generational retraining</h1>
-<p>Workflow <code>${escape(workflowId)}</code>. FID, improved precision and recall (k from the spec) against the real test split in the embedding <code>${escape(result.embeddingId)}</code>. Generation 0 is the real D<sub>0</sub>.</p>
+<p>Workflow <code>${escape(workflowId)}</code>. FID, improved precision and recall (k from the spec) against the real test split in the embedding <code>${escape(result.embeddingId)}</code> (artifact <code>${escape(result.embedding)}</code>). Generation 0 is the real D<sub>0</sub>.</p>
 <div>${plots.join('')}</div>
 <table><tr><th>alpha</th><th>g</th><th>trained on</th><th>samples</th><th>FID</th><th>precision</th><th>recall</th><th>class TV</th></tr>
 ${result.rows.map((r) => `<tr><td>${r.alpha}</td><td>${r.generation}</td><td>${r.trainedOn}</td><td>${r.samples}</td><td>${fmt(r.fid)}</td><td>${fmt(r.precision)}</td><td>${fmt(r.recall)}</td><td>${fmt(r.classHistogramDistance)}</td></tr>`).join('\n')}

@@ -41,6 +41,8 @@ export interface GenerationsResult {
   study: 'generations';
   name: string;
   embeddingId: string;
+  /** The embedding artifact (PCA or ONNX model record) the metrics were computed in. */
+  embedding: Sha256;
   rows: GenerationRow[];
   stages: StageEntry[];
 }
@@ -139,7 +141,13 @@ export async function generationsStudy(input: GenerationsInput): Promise<Generat
     'cpu',
     'evaluate',
     { k: spec.evaluation.k, embeddingId, ...classes },
-    { real: realFeatures, fake: d0Features, realDataset: test, fakeDataset: d0Dataset },
+    {
+      real: realFeatures,
+      fake: d0Features,
+      realDataset: test,
+      fakeDataset: d0Dataset,
+      embedding: embeddingDigest,
+    },
   );
   const d0Grid = (
     await runner.stage(
@@ -197,6 +205,7 @@ export async function generationsStudy(input: GenerationsInput): Promise<Generat
     study: 'generations',
     name: spec.name,
     embeddingId,
+    embedding: embeddingDigest,
     rows: spec.loop.alphas.flatMap((alpha, i) => [baseline(alpha), ...loops[i]!.rows]),
     stages: [...runner.entries, ...loops.flatMap((l) => l.stages)],
   };
@@ -280,6 +289,7 @@ export async function generationsLoop(
         fake: features.outputs.features!,
         realDataset: input.test,
         fakeDataset: samples,
+        embedding: input.embedding,
       },
     );
     rows.push({
