@@ -137,13 +137,13 @@ describe('generational study on a diffusion model', () => {
       ],
     });
     const firstWorker = spawnWorker(a.env, '/tmp/clab-test-ddpm-worker-1.log');
-    const loop = client.workflow.getHandle(`${workflowId}/alpha=1`);
+    // V_1 trains in the parent study workflow, once for all alphas
     let seen: TrainProgress | undefined;
     try {
       for (let i = 0; !seen?.checkpoint; i++) {
         if (i > 3000) throw new Error('the DDPM training never reported a checkpoint');
         await sleep(100);
-        const pending = await loop.describe().then(
+        const pending = await handle.describe().then(
           (d) => d.raw.pendingActivities ?? [],
           () => [],
         );
@@ -164,7 +164,7 @@ describe('generational study on a diffusion model', () => {
       secondWorker.kill('SIGTERM');
       await exited(secondWorker);
     }
-    const trained = stage(crashed, 'alpha=1/g=1 train V_g');
+    const trained = stage(crashed, 'g=1 (shared) train V_g');
     expect(trained.attempt).toBeGreaterThanOrEqual(2);
     expect(Number(trained.facts.startStep)).toBeGreaterThanOrEqual(seen.checkpointStep!);
     expect(Number(trained.facts.startStep)).toBeLessThan(240);
@@ -178,7 +178,7 @@ describe('generational study on a diffusion model', () => {
     // The same training without a crash (forced, so it really trains again) gives the same bytes:
     // CPU PyTorch with deterministic algorithms, per-step seeded streams, optimizer state resumed.
     const uninterrupted = await run(a.config, crashSpec, ['train']);
-    const again = stage(uninterrupted, 'alpha=1/g=1 train V_g');
+    const again = stage(uninterrupted, 'g=1 (shared) train V_g');
     expect(again.cacheHit).toBe(false);
     expect(again.facts.startStep).toBe(0);
     expect(again.outputs).toEqual(trained.outputs);
