@@ -1,10 +1,13 @@
 import { buildManifest, type ShardRecord } from '../lib/datasets/manifest.ts';
+import type { ShardBatchRef } from '../lib/datasets/shard-batch.ts';
 import type { ShardRange } from '../lib/datasets/shard-plan.ts';
 import type { SourceIndex, SourceSpec } from '../lib/datasets/source.ts';
 import type { Sha256 } from '../lib/digest.ts';
+import { InputError } from '../lib/input-error.ts';
 import type { ArtifactStore } from '../lib/storage/artifact-store.ts';
 import { getJson, putJson } from '../lib/storage/json-artifacts.ts';
 import { failFastOnBadInput, heartbeat } from './activity-context.ts';
+import { putShardBatch, readShardBatches } from './shard-batches.ts';
 import { encodeShard, putShard } from './shard-encoder.ts';
 import { indexSource, readSamples } from './sources/sources.ts';
 import { assertSameStore, type StoreExpectation } from './store-expectation.ts';
@@ -46,7 +49,7 @@ export function createIngestActivities({ store, codeVersion }: IngestDeps) {
     async indexSource(input: { source: SourceSpec } & StoreExpectation): Promise<IndexedSource> {
       return failFastOnBadInput(async () => {
         assertSameStore(store, input.store);
-        const index = await indexSource(input.source);
+        const index = await indexSource(input.source, (hashed) => heartbeat({ hashed }));
         const ref = await putJson(store, index);
         return { indexDigest: ref.digest, name: index.name, count: index.count };
       });
@@ -60,8 +63,15 @@ export function createIngestActivities({ store, codeVersion }: IngestDeps) {
         assertSameStore(store, input.store);
         const { shard } = input;
         const index = await loadIndex(input.indexDigest);
+        if (shard.end > index.count) {
+          throw new InputError(
+            `Shard ${shard.index} ends at sample ${shard.end} but source index sha256:${input.indexDigest} (${index.name}) holds ${index.count} samples`,
+          );
+        }
         heartbeat({ shard: shard.index, encoded: 0 });
-        const samples = await readSamples(index, shard.start, shard.end);
+        const samples = await readSamples(index, shard.start, shard.end, (read) =>
+          heartbeat({ shard: shard.index, read }),
+        );
         const encoded = await encodeShard(samples, index.name, index.classes, (encoded) =>
           heartbeat({ shard: shard.index, encoded }),
         );
@@ -69,19 +79,34 @@ export function createIngestActivities({ store, codeVersion }: IngestDeps) {
       });
     },
 
-    /** Writes the manifest once every shard exists; a failed ingest therefore has no manifest. */
+    /** Stores the records of one batch of shards as one artifact; returns its digest and counts. */
+    async writeShardBatch(
+      input: { indexDigest: Sha256; records: ShardRecord[] } & StoreExpectation,
+    ): Promise<ShardBatchRef> {
+      return failFastOnBadInput(async () => {
+        assertSameStore(store, input.store);
+        return putShardBatch(store, input.indexDigest, input.records);
+      });
+    },
+
+    /**
+     * Writes the manifest from the batches' records once every shard exists; a failed ingest
+     * therefore has no manifest. The manifest does not depend on how the shards were batched.
+     */
     async writeDatasetManifest(
-      input: { indexDigest: Sha256; shards: ShardRecord[] } & StoreExpectation,
+      input: { indexDigest: Sha256; batches: Sha256[] } & StoreExpectation,
     ): Promise<DatasetManifestRef> {
       return failFastOnBadInput(async () => {
         assertSameStore(store, input.store);
         const index = await loadIndex(input.indexDigest);
-        for (const shard of input.shards) {
-          if (!(await store.has(shard.sha256))) {
-            throw new Error(
-              `Shard ${shard.index} (${shard.key}) is missing from ${store.location}`,
-            );
-          }
+        const shards = await readShardBatches(store, input.indexDigest, input.batches, (batches) =>
+          heartbeat({ batches }),
+        );
+        const samples = shards.reduce((n, s) => n + s.count, 0);
+        if (samples !== index.count) {
+          throw new InputError(
+            `The shards of ${index.name} hold ${samples} samples but its source index sha256:${input.indexDigest} has ${index.count}`,
+          );
         }
         const manifest = buildManifest({
           name: index.name,
@@ -89,7 +114,7 @@ export function createIngestActivities({ store, codeVersion }: IngestDeps) {
           classes: index.classes,
           count: index.count,
           ...(index.kind === 'idx' ? { image: index.image } : {}),
-          shards: input.shards,
+          shards,
           codeVersion,
         });
         const ref = await putJson(store, manifest);

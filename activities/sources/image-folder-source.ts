@@ -10,6 +10,9 @@ type FolderIndex = Extract<SourceIndex, { kind: 'image-folder' }>;
 
 const IMAGE_EXTENSIONS = /\.(png|jpe?g|webp|tiff?|gif)$/i;
 
+/** Files between two progress reports (which the activities turn into heartbeats). */
+export const PROGRESS_EVERY_FILES = 100;
+
 /** Byte-order comparison: the same on every machine and locale. */
 const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -17,7 +20,11 @@ const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
  * Indexes an ImageFolder directory (one sub-folder per class, as torchvision's ImageFolder): classes
  * are the sub-folder names in byte order, labels their positions, and every image is pinned by digest.
  */
-export async function indexImageFolder(dir: string, name?: string): Promise<FolderIndex> {
+export async function indexImageFolder(
+  dir: string,
+  name?: string,
+  onProgress: (hashed: number) => void = () => {},
+): Promise<FolderIndex> {
   const root = resolve(dir);
   let entries;
   try {
@@ -42,6 +49,7 @@ export async function indexImageFolder(dir: string, name?: string): Promise<Fold
       const path = `${className}/${file}`;
       const { file: pinned } = await pinFile(join(root, path));
       samples.push({ path, label, sha256: pinned.sha256 });
+      if (samples.length % PROGRESS_EVERY_FILES === 0) onProgress(samples.length);
     }
   }
   return {
@@ -59,6 +67,7 @@ export async function readFolderSamples(
   index: FolderIndex,
   start: number,
   end: number,
+  onProgress: (read: number) => void = () => {},
 ): Promise<SourceSample[]> {
   const out: SourceSample[] = [];
   for (let i = start; i < end; i++) {
@@ -71,6 +80,7 @@ export async function readFolderSamples(
       source: sample.path,
       image: await decodeImage(bytes, `${path} (sample ${i})`),
     });
+    if (out.length % PROGRESS_EVERY_FILES === 0) onProgress(out.length);
   }
   return out;
 }

@@ -115,9 +115,15 @@ describe('ingest of the Fashion-MNIST train split through Temporal into MinIO', 
     const rows = activityRows((await handle.fetchHistory()).events ?? []);
     expect(rows.filter((r) => r.type === 'writeShard' && r.attempts > 1).length).toBeGreaterThan(0);
 
+    // plus the one artifact of shard records per batch of shards (30 shards: one batch)
+    const batches = rows
+      .filter((r) => r.type === 'writeShardBatch' && r.status === 'completed')
+      .map((r) => (r.output as { digest: string }).digest);
+    expect(batches).toHaveLength(1);
     const expectedKeys = [
       manifest.source.indexDigest!,
       ...manifest.shards.map((s) => s.sha256),
+      ...batches,
       result.digest,
     ].map((d) => `sha256/${d.slice(0, 2)}/${d}`);
     expect(await listAll(s3StoreOf(killed.config).listKeys())).toEqual([...expectedKeys].sort());
