@@ -1,6 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { InputError } from '../lib/input-error.ts';
-import { InferenceConfigError } from './onnx-session.ts';
+import { InferenceConfigError } from './inference-config-error.ts';
 import {
   ArtifactNotFoundError,
   DigestMismatchError,

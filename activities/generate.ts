@@ -12,12 +12,12 @@ import { getJson, putJson } from '../lib/storage/json-artifacts.ts';
 import { failFastOnBadInput, heartbeat, previousHeartbeat } from './activity-context.ts';
 import { storeImageShard, type ImageSet } from './image-sets.ts';
 import { onnxSession, ort } from './onnx-session.ts';
-import { asStage } from './stage-cache.ts';
-import { apportion } from './study-stages.ts';
+import { asStage, FAILURE_BUDGET } from './as-stage.ts';
+import { codeOf, type Fingerprinted } from './stages/stage-input.ts';
+import { apportion } from '../lib/datasets/apportion.ts';
 
 export interface GenerateDeps {
   store: ArtifactStore;
-  codeVersion: string;
   inference: ClabConfig['inference'];
 }
 
@@ -32,7 +32,7 @@ export interface SamplingOptions {
   timestepSpacing: DdimConfig['timestepSpacing'];
 }
 
-export interface GenerateInput {
+export interface GenerateInput extends Fingerprinted {
   /** The model card a `train` stage wrote for the DDPM trainer. */
   model: Sha256;
   /** The dataset whose size and class balance the samples follow: |S| = round(alpha |reference|). */
@@ -61,7 +61,7 @@ interface DiffusionCard {
  * the UNet in onnxruntime-node. Each shard has its own noise stream, so the shards finished before
  * a crash are kept (heartbeat details) and the rest come out byte-identical to an uninterrupted run.
  */
-export function createGenerateActivities({ store, codeVersion, inference }: GenerateDeps) {
+export function createGenerateActivities({ store, inference }: GenerateDeps) {
   return {
     generate(input: GenerateInput) {
       const resumed = previousHeartbeat<{ shards: ShardRecord[] }>()?.shards ?? [];
@@ -126,7 +126,7 @@ export function createGenerateActivities({ store, codeVersion, inference }: Gene
               count: set.count,
               image: card.image,
               shards,
-              codeVersion,
+              codeVersion: codeOf(input),
             });
             const ref = await putJson(store, manifest);
             return {
@@ -140,7 +140,10 @@ export function createGenerateActivities({ store, codeVersion, inference }: Gene
               },
             };
           },
-          { heartbeatDetails: () => ({ shards: [...done.values()] }) },
+          {
+            heartbeatDetails: () => ({ shards: [...done.values()] }),
+            failureBudget: FAILURE_BUDGET,
+          },
         ),
       );
     },

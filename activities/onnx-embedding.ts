@@ -7,7 +7,7 @@ import { getJson, putJson } from '../lib/storage/json-artifacts.ts';
 import { failFastOnBadInput } from './activity-context.ts';
 import type { ImageSet } from './image-sets.ts';
 import { onnxSession, ort } from './onnx-session.ts';
-import { asStage } from './stage-cache.ts';
+import { asStage } from './as-stage.ts';
 
 /** What an ONNX image model expects: its input tensor and how pixels are normalised. */
 export interface OnnxInputSpec {

@@ -3,11 +3,9 @@ import type { ClabConfig } from '../lib/config.ts';
 import type { Sha256 } from '../lib/digest.ts';
 import { InputError } from '../lib/input-error.ts';
 import type { ArtifactStore } from '../lib/storage/artifact-store.ts';
+import { InferenceConfigError } from './inference-config-error.ts';
 
-/** The worker's onnxruntime settings do not work here (a provider that is not installed, say). */
-export class InferenceConfigError extends Error {
-  override name = 'InferenceConfigError';
-}
+export { InferenceConfigError };
 
 const sessions = new Map<string, Promise<ort.InferenceSession>>();
 const MAX_SESSIONS = 4;

@@ -8,12 +8,12 @@ import { putJson } from '../lib/storage/json-artifacts.ts';
 import type { TrainerEvent } from '../lib/trainer/trainer-events.ts';
 import { cancellationSignal, failFastOnBadInput, previousHeartbeat } from './activity-context.ts';
 import { loadImageSet, type ImageSet } from './image-sets.ts';
-import { asStage } from './stage-cache.ts';
+import { asStage, FAILURE_BUDGET } from './as-stage.ts';
+import { codeOf, type Fingerprinted } from './stages/stage-input.ts';
 import { runTrainer, type TrainerName } from './trainer-process.ts';
 
 export interface TrainDeps {
   store: ArtifactStore;
-  codeVersion: string;
   trainer: ClabConfig['trainer'];
 }
 
@@ -26,7 +26,7 @@ export interface TrainProgress {
   checkpointStep?: number;
 }
 
-export interface TrainInput {
+export interface TrainInput extends Fingerprinted {
   dataset: Sha256;
   trainer: TrainerName;
   /** Trainer settings (see trainers/<name>.py DEFAULTS); the seed comes from `seed` and `stream`. */
@@ -40,7 +40,7 @@ export interface TrainInput {
  * runs the trainer, uploads each checkpoint as it appears and heartbeats it, so that a retry (a
  * killed worker, a crash) resumes from the last uploaded checkpoint instead of step 0.
  */
-export function createTrainActivities({ store, codeVersion, trainer }: TrainDeps) {
+export function createTrainActivities({ store, trainer }: TrainDeps) {
   return {
     train(input: TrainInput) {
       const previous = previousHeartbeat<TrainProgress>();
@@ -91,7 +91,7 @@ export function createTrainActivities({ store, codeVersion, trainer }: TrainDeps
                 onnx: onnx.digest,
                 trainedOn: input.dataset,
                 checkpoint: progress.checkpoint,
-                codeVersion,
+                codeVersion: codeOf(input),
               });
               const started = log.find((e) => e.event === 'start');
               const logRef = await store.put(
@@ -118,7 +118,7 @@ export function createTrainActivities({ store, codeVersion, trainer }: TrainDeps
               await rm(dir, { recursive: true, force: true });
             }
           },
-          { heartbeatDetails: () => progress },
+          { heartbeatDetails: () => progress, failureBudget: FAILURE_BUDGET },
         ),
       );
     },

@@ -131,7 +131,7 @@ try {
   if (end > start) busy += end - start;
   const sum = rows.reduce((a, r) => a + (r.durationMs ?? 0), 0);
   console.log(
-    `demo study (${result.stages.length} stages, ${rows.length} activities, one slot per queue)`,
+    `demo study (${result.stageCount} stages, ${rows.length} activities, one slot per queue)`,
   );
   console.log(`  wall time                      ${(wall / 1000).toFixed(1)} s`);
   console.log(

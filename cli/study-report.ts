@@ -1,14 +1,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ArtifactStore } from '../lib/storage/artifact-store.ts';
-import type { GenerationRow, GenerationsResult } from '../workflows/generations.ts';
+import type { GenerationRow } from '../workflows/generations.ts';
+import type { GenerationsTable } from './generations-table.ts';
 
 /**
  * Writes a study's report to `dir`: index.html (metric table, FID/precision/recall plots per alpha,
  * sample grids), report.md, metrics.csv and the grid PNGs. Returns the HTML path.
  */
 export async function writeGenerationsReport(
-  result: GenerationsResult,
+  result: GenerationsTable,
   store: ArtifactStore,
   dir: string,
   workflowId: string,

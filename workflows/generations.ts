@@ -2,13 +2,15 @@ import {
   continueAsNew,
   defineQuery,
   executeChild,
+  proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.ts';
 import type { Sha256 } from '../lib/digest.ts';
 import type { GenerationsSpec } from '../lib/studies/generations-spec.ts';
-import type { StageEntry, StageOutput } from '../lib/studies/stage.ts';
+import type { StageOutput } from '../lib/studies/stage.ts';
 import { ingestDataset } from './ingest-dataset.ts';
 import { StageRunner } from './stage-runner.ts';
 
@@ -21,6 +23,8 @@ export interface GenerationsInput {
   store?: string;
   /** Passed to each loop child (see GenerationsLoopInput). */
   continueAsNewAfterEvents?: number;
+  /** Per-attempt time limits by stage name (see StageRunnerOptions). */
+  attemptTimeouts?: Record<string, string>;
 }
 
 /** One row of the study's table: a generation of one alpha (generation 0 is the real D_0). */
@@ -43,9 +47,25 @@ export interface GenerationsResult {
   embeddingId: string;
   /** The embedding artifact (PCA or ONNX model record) the metrics were computed in. */
   embedding: Sha256;
-  rows: GenerationRow[];
-  stages: StageEntry[];
+  /** The study table (rows and stage entries) as a stored StudyTablePiece; see readStudyTable. */
+  table: Sha256;
+  rowCount: number;
+  stageCount: number;
+  cacheHits: number;
 }
+
+/** What one alpha's loop returns: its table piece and counts, never the table itself. */
+export interface LoopResult {
+  table: Sha256;
+  rowCount: number;
+  stageCount: number;
+  cacheHits: number;
+}
+
+const tables = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '2s', maximumInterval: '1 minute', maximumAttempts: 8 },
+});
 
 /** Stages finished so far in one workflow of a study (the parent or one loop), and the last one. */
 export interface StudyProgress {
@@ -69,26 +89,33 @@ export async function generationsStudy(input: GenerationsInput): Promise<Generat
     ClabSpecName: [spec.name],
     ClabDataset: [spec.dataset.name],
   });
-  const runner = new StageRunner({ cpuQueue, gpuQueue, force: input.force ?? [] });
+  const runner = new StageRunner({
+    cpuQueue,
+    gpuQueue,
+    force: input.force ?? [],
+    ...(input.attemptTimeouts ? { attemptTimeouts: input.attemptTimeouts } : {}),
+  });
   setHandler(studyProgress, () => progressOf(runner));
   const seed = spec.seed;
 
-  const ingest = (split: 'train' | 'test') =>
-    runner.custom(
+  // The ingest stage is keyed on the source's content: indexing pins every source file by digest.
+  const ingest = async (split: 'train' | 'test') => {
+    const source = { kind: 'fashion-mnist', split } as const;
+    const indexed = await tables.indexSource({
+      source,
+      ...(input.store ? { store: input.store } : {}),
+    });
+    return runner.custom(
       `ingest fashion-mnist/${split}`,
-      {
-        name: 'ingest',
-        version: 1,
-        params: { source: { kind: 'fashion-mnist', split } },
-        inputs: {},
-      },
+      { name: 'ingest', version: 2, params: {}, inputs: { source: indexed.indexDigest } },
       async () => {
         const manifest = await executeChild(ingestDataset, {
           workflowId: `${workflowInfo().workflowId}/ingest-${split}`,
           taskQueue: cpuQueue,
           args: [
             {
-              source: { kind: 'fashion-mnist', split },
+              indexDigest: indexed.indexDigest,
+              count: indexed.count,
               cpuQueue,
               ...(input.store ? { store: input.store } : {}),
             },
@@ -102,6 +129,7 @@ export async function generationsStudy(input: GenerationsInput): Promise<Generat
         };
       },
     );
+  };
   const train = (await ingest('train')).outputs.dataset!;
   const test = (await ingest('test')).outputs.dataset!;
 
@@ -186,6 +214,7 @@ export async function generationsStudy(input: GenerationsInput): Promise<Generat
             ...(input.continueAsNewAfterEvents
               ? { continueAsNewAfterEvents: input.continueAsNewAfterEvents }
               : {}),
+            ...(input.attemptTimeouts ? { attemptTimeouts: input.attemptTimeouts } : {}),
           },
         ],
       }),
@@ -201,13 +230,21 @@ export async function generationsStudy(input: GenerationsInput): Promise<Generat
     grid: d0Grid,
     metrics: d0Metrics.outputs.metrics!,
   });
+  const rows = spec.loop.alphas.map(baseline);
+  const table = await tables.putStudyTablePiece({
+    parts: loops.map((l) => l.table),
+    rows,
+    stages: runner.entries,
+  });
   return {
     study: 'generations',
     name: spec.name,
     embeddingId,
     embedding: embeddingDigest,
-    rows: spec.loop.alphas.flatMap((alpha, i) => [baseline(alpha), ...loops[i]!.rows]),
-    stages: [...runner.entries, ...loops.flatMap((l) => l.stages)],
+    table,
+    rowCount: rows.length + sum(loops.map((l) => l.rowCount)),
+    stageCount: runner.entries.length + sum(loops.map((l) => l.stageCount)),
+    cacheHits: countHits(runner) + sum(loops.map((l) => l.cacheHits)),
   };
 }
 
@@ -228,30 +265,51 @@ export interface GenerationsLoopInput {
   gpuQueue: string;
   /** Continue as new after a generation once the history holds this many events (default 10,000). */
   continueAsNewAfterEvents?: number;
-  /** Where a continued run picks up: the generations done so far. */
-  resume?: { generation: number; dataset: Sha256; rows: GenerationRow[]; stages: StageEntry[] };
+  attemptTimeouts?: Record<string, string>;
+  /**
+   * Where a continued run picks up: the generations done so far, D_g, and the stored table of the
+   * earlier runs (a digest: the carried state does not grow with the generations).
+   */
+  resume?: {
+    generation: number;
+    dataset: Sha256;
+    table: Sha256;
+    rowCount: number;
+    cacheHits: number;
+    stageCount: number;
+  };
 }
 
 /**
  * One alpha of the loop. For g = 1..G: fit V_g on D_{g-1}; sample S_g with |S_g| = alpha |D_{g-1}|;
  * then D_g = D_{g-1} + S_g (accumulate), S_g (replace) or a fresh real subset + S_g (fresh).
  */
-export async function generationsLoop(
-  input: GenerationsLoopInput,
-): Promise<{ rows: GenerationRow[]; stages: StageEntry[] }> {
+export async function generationsLoop(input: GenerationsLoopInput): Promise<LoopResult> {
   const { spec, alpha } = input;
   const runner = new StageRunner({
     cpuQueue: input.cpuQueue,
     gpuQueue: input.gpuQueue,
     force: input.force,
     forcedDigests: input.forcedDigests,
+    ...(input.attemptTimeouts ? { attemptTimeouts: input.attemptTimeouts } : {}),
   });
-  setHandler(studyProgress, () => progressOf(runner));
+  const earlier = input.resume;
+  setHandler(studyProgress, () => progressOf(runner, earlier));
   const seed = spec.seed;
-  const rows: GenerationRow[] = [...(input.resume?.rows ?? [])];
-  runner.entries.push(...(input.resume?.stages ?? []));
-  let dataset = input.resume?.dataset ?? input.d0;
-  for (let g = (input.resume?.generation ?? 0) + 1; g <= spec.loop.generations; g++) {
+  const rows: GenerationRow[] = [];
+  let dataset = earlier?.dataset ?? input.d0;
+  // This run's rows and stages, stored as a piece that continues the earlier runs' table.
+  const flush = async (): Promise<LoopResult> => ({
+    table: await tables.putStudyTablePiece({
+      ...(earlier ? { previous: earlier.table } : {}),
+      rows,
+      stages: runner.entries,
+    }),
+    rowCount: (earlier?.rowCount ?? 0) + rows.length,
+    stageCount: (earlier?.stageCount ?? 0) + runner.entries.length,
+    cacheHits: (earlier?.cacheHits ?? 0) + countHits(runner),
+  });
+  for (let g = (earlier?.generation ?? 0) + 1; g <= spec.loop.generations; g++) {
     const at = `alpha=${alpha}/g=${g}`;
     // The fit's stream does not name alpha: the first generation's fit on D_0 is shared by all alphas.
     const { model, sampled } = await fitAndSample(runner, spec, {
@@ -339,14 +397,15 @@ export async function generationsLoop(
       (info.continueAsNewSuggested ||
         info.historyLength >= (input.continueAsNewAfterEvents ?? 10_000))
     ) {
+      const done = await flush();
       await continueAsNew<typeof generationsLoop>({
         ...input,
         forcedDigests: runner.forcedDigests,
-        resume: { generation: g, dataset, rows, stages: runner.entries },
+        resume: { generation: g, dataset, ...done },
       });
     }
   }
-  return { rows, stages: runner.entries };
+  return flush();
 }
 
 /**
@@ -487,13 +546,24 @@ function metricFacts(
   };
 }
 
-function progressOf(runner: StageRunner): StudyProgress {
+function progressOf(
+  runner: StageRunner,
+  earlier?: { stageCount: number; cacheHits: number },
+): StudyProgress {
   const last = runner.entries[runner.entries.length - 1];
   return {
-    stagesDone: runner.entries.length,
-    cacheHits: runner.entries.filter((e) => e.cacheHit).length,
+    stagesDone: (earlier?.stageCount ?? 0) + runner.entries.length,
+    cacheHits: (earlier?.cacheHits ?? 0) + countHits(runner),
     ...(last ? { lastStage: last.label } : {}),
   };
+}
+
+function countHits(runner: StageRunner): number {
+  return runner.entries.filter((e) => e.cacheHit).length;
+}
+
+function sum(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0);
 }
 
 /** How many stages the parent and each loop of a study run: what progress bars count towards. */

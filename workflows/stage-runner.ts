@@ -1,4 +1,4 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import type { Sha256 } from '../lib/digest.ts';
 import type { StageCall, StageEntry, StageOutput } from '../lib/studies/stage.ts';
@@ -10,6 +10,8 @@ export interface StageRunnerOptions {
   force: readonly string[];
   /** Outputs recomputed by force in a parent workflow: stages that read them recompute too. */
   forcedDigests?: readonly Sha256[];
+  /** Per-attempt time limits by stage name, over the defaults below (operators, tests). */
+  attemptTimeouts?: Readonly<Record<string, string>>;
 }
 
 /** Stage activities: each takes its parameters and inputs as one flat object. */
@@ -33,22 +35,37 @@ const RETRY = {
   maximumInterval: '2 minutes',
   maximumAttempts: 8,
 } as const;
-// Stage activities heartbeat every few seconds; a worker that dies is noticed within a minute.
-const STAGE_TIMEOUTS = { startToCloseTimeout: '6 hours', heartbeatTimeout: '1 minute' } as const;
-const CACHE_TIMEOUTS = { startToCloseTimeout: '2 minutes' } as const;
+/**
+ * Stages that resume from heartbeated progress (training from its last checkpoint, sampling from
+ * its finished shards). Attempts are unlimited: a lost worker or an attempt's time limit costs no
+ * budget; the activity counts its own failures and gives up after a few (see asStage).
+ */
+const RESUMABLE: ReadonlySet<string> = new Set(['train', 'generate']);
+const RESUMABLE_RETRY = { ...RETRY, maximumAttempts: 0 } as const;
+// Liveness comes from heartbeats (every few seconds): a dead worker is noticed within a minute.
+// The attempt time limit only bounds a wedged attempt; a resumable stage continues after it.
+const HEARTBEAT_TIMEOUT = '1 minute';
+const ATTEMPT_TIMEOUTS: Readonly<Record<string, string>> = {
+  train: '24 hours',
+  generate: '12 hours',
+};
+const DEFAULT_ATTEMPT_TIMEOUT = '6 hours';
+const CACHE_TIMEOUTS = { startToCloseTimeout: '5 minutes' } as const;
 
 /**
  * Runs the stages of a study with the stage cache: look the stage's key up, reuse a complete
- * record, otherwise run it (on the cpu or gpu queue) and record it. Keeps the run's stage table.
+ * record, otherwise run it (on the cpu or gpu queue, with the code fingerprint its key holds) and
+ * record it. Keeps the stage table of this workflow run.
  */
 export class StageRunner {
   readonly entries: StageEntry[] = [];
   readonly #force: ReadonlySet<string>;
   readonly #forcedDigests: Set<Sha256>;
   readonly #cache;
-  readonly #queues;
+  readonly #options: StageRunnerOptions;
 
   constructor(options: StageRunnerOptions) {
+    this.#options = options;
     this.#force = new Set(options.force);
     this.#forcedDigests = new Set(options.forcedDigests ?? []);
     this.#cache = proxyActivities<Activities>({
@@ -56,25 +73,13 @@ export class StageRunner {
       retry: RETRY,
       ...CACHE_TIMEOUTS,
     });
-    this.#queues = {
-      cpu: proxyActivities<Activities>({
-        taskQueue: options.cpuQueue,
-        retry: RETRY,
-        ...STAGE_TIMEOUTS,
-      }),
-      gpu: proxyActivities<Activities>({
-        taskQueue: options.gpuQueue,
-        retry: RETRY,
-        ...STAGE_TIMEOUTS,
-      }),
-    };
   }
 
   get forcedDigests(): Sha256[] {
     return [...this.#forcedDigests];
   }
 
-  /** Runs the activity of the same name with `{ ...params, ...inputs }`. */
+  /** Runs the activity of the same name with `{ ...params, ...inputs, codeFingerprint }`. */
   stage(
     label: string,
     queue: 'cpu' | 'gpu',
@@ -83,41 +88,43 @@ export class StageRunner {
     inputs: Record<string, Sha256>,
     version = 1,
   ): Promise<StageOutput> {
-    const activity = this.#queues[queue][name] as unknown as (
-      input: Record<string, unknown>,
-    ) => Promise<StageOutput>;
-    return this.custom(label, { name, version, params, inputs }, () =>
-      activity({ ...params, ...inputs }),
+    const activity = this.#activity(queue, name);
+    return this.custom(label, { name, version, params, inputs }, (codeFingerprint) =>
+      activity({ ...params, ...inputs, codeFingerprint }),
     );
   }
 
-  /** Runs any work (e.g. a child workflow) as a cached stage. */
+  /** Runs any work (e.g. a child workflow) as a cached stage; `work` gets the code fingerprint. */
   async custom(
     label: string,
     call: StageCall,
-    work: () => Promise<StageOutput>,
+    work: (codeFingerprint: Sha256) => Promise<StageOutput>,
   ): Promise<StageOutput> {
     const forced =
       this.#force.has(call.name) ||
       Object.values(call.inputs).some((d) => this.#forcedDigests.has(d));
-    const { key, hit } = await this.#cache.lookupStage({ call, reuse: !forced });
+    const { key, code, hit } = await this.#cache.lookupStage({ call, reuse: !forced });
     if (hit) {
-      this.entries.push({
-        key,
-        name: call.name,
-        label,
-        cacheHit: true,
-        outputs: hit.outputs,
-        facts: hit.facts,
-        attempt: hit.attempt,
-        computeMs: hit.computeMs,
-      });
+      this.entries.push({ key, name: call.name, label, cacheHit: true, ...hit });
       return hit;
     }
-    const output = await work();
-    await this.#cache.recordStage({ key, call, output });
+    const output = await work(code);
+    await this.#cache.recordStage({ key, code, call, output });
     if (forced) for (const digest of Object.values(output.outputs)) this.#forcedDigests.add(digest);
     this.entries.push({ key, name: call.name, label, cacheHit: false, ...output });
     return output;
+  }
+
+  #activity(queue: 'cpu' | 'gpu', name: StageActivityName) {
+    const options: ActivityOptions = {
+      taskQueue: queue === 'cpu' ? this.#options.cpuQueue : this.#options.gpuQueue,
+      retry: RESUMABLE.has(name) ? RESUMABLE_RETRY : RETRY,
+      heartbeatTimeout: HEARTBEAT_TIMEOUT,
+      startToCloseTimeout:
+        this.#options.attemptTimeouts?.[name] ?? ATTEMPT_TIMEOUTS[name] ?? DEFAULT_ATTEMPT_TIMEOUT,
+    };
+    return proxyActivities<Activities>(options)[name] as unknown as (
+      input: Record<string, unknown>,
+    ) => Promise<StageOutput>;
   }
 }

@@ -2,7 +2,6 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { InputError } from '../../lib/input-error.ts';
-import type { ThreadTasks } from './thread-tasks.ts';
 
 const require = createRequire(import.meta.url);
 // tsx's ESM API (its CommonJS build cannot register hooks from inside a thread)
@@ -12,23 +11,46 @@ const ENTRY = new URL('./thread-main.ts', import.meta.url).href;
 const BOOTSTRAP = `import(${JSON.stringify(TSX_API)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(ENTRY)}); });`;
 
 /**
- * Runs a pure computation on its own worker thread and resolves with its result. The calling
- * activity's event loop stays free, so heartbeats and workflow tasks keep flowing during long
- * fits. Errors come back with their class (RangeError and InputError stay non-retryable).
+ * A pure computation that runs on its own thread: a module whose default export takes one
+ * structured-clonable argument. Stage modules name it with `new URL('…', import.meta.url)`, so the
+ * stage's code fingerprint covers the task's code.
  */
-export function runInThread<K extends keyof ThreadTasks>(
-  task: K,
-  args: Parameters<ThreadTasks[K]>[0],
-): Promise<ReturnType<ThreadTasks[K]>> {
+export interface ThreadTask<A, R> {
+  readonly module: URL;
+  /** Carries the types only. */
+  readonly signature?: (args: A) => R;
+}
+
+export function threadTask<F extends (args: never) => unknown>(
+  module: URL,
+): ThreadTask<Parameters<F>[0], ReturnType<F>> {
+  return { module };
+}
+
+let codeGuard: ((module: URL) => void) | undefined;
+
+/**
+ * Installs the check a worker runs before a thread loads code from disk: the thread must run the
+ * code the worker fingerprinted at start-up, not an edit made since (it throws if they differ).
+ */
+export function guardThreadCode(guard: ((module: URL) => void) | undefined): void {
+  codeGuard = guard;
+}
+
+/**
+ * Runs a thread task and resolves with its result. The calling activity's event loop stays free,
+ * so heartbeats and workflow tasks keep flowing during long fits. Errors come back with their
+ * class (RangeError and InputError stay non-retryable).
+ */
+export function runInThread<A, R>(task: ThreadTask<A, R>, args: A): Promise<R> {
+  codeGuard?.(task.module);
   return new Promise((resolve, reject) => {
     const worker = new Worker(BOOTSTRAP, { eval: true });
     let settled = false;
     worker.once(
       'message',
       (
-        m:
-          | { ok: true; result: ReturnType<ThreadTasks[K]> }
-          | { ok: false; name: string; message: string; stack?: string },
+        m: { ok: true; result: R } | { ok: false; name: string; message: string; stack?: string },
       ) => {
         settled = true;
         void worker.terminate();
@@ -48,8 +70,12 @@ export function runInThread<K extends keyof ThreadTasks>(
     });
     worker.once('exit', (code) => {
       if (!settled)
-        reject(new Error(`compute thread for ${task} exited with code ${code} before answering`));
+        reject(
+          new Error(
+            `compute thread for ${task.module.pathname} exited with code ${code} before answering`,
+          ),
+        );
     });
-    worker.postMessage({ task, args });
+    worker.postMessage({ module: task.module.href, args });
   });
 }

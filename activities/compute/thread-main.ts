@@ -1,13 +1,17 @@
-// Entry of a compute thread: runs one task of thread-tasks.ts per message and posts the result.
+// Entry of a compute thread: imports the task module named in the message, runs its default
+// export on the arguments and posts the result (or the error's class and message).
 import { parentPort } from 'node:worker_threads';
-import { threadTasks, type ThreadTasks } from './thread-tasks.ts';
 
-parentPort!.on('message', (message: { task: keyof ThreadTasks; args: unknown }) => {
+parentPort!.on('message', (message: { module: string; args: unknown }) => {
+  void run(message);
+});
+
+async function run(message: { module: string; args: unknown }): Promise<void> {
   try {
-    const run = threadTasks[message.task] as (args: unknown) => unknown;
-    parentPort!.postMessage({ ok: true, result: run(message.args) });
+    const task = (await import(message.module)) as { default: (args: unknown) => unknown };
+    parentPort!.postMessage({ ok: true, result: task.default(message.args) });
   } catch (error) {
     const e = error as Error;
     parentPort!.postMessage({ ok: false, name: e.name, message: e.message, stack: e.stack });
   }
-});
+}

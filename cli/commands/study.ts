@@ -15,6 +15,7 @@ import {
   type GenerationsInput,
   type GenerationsResult,
 } from '../../workflows/generations.ts';
+import { loadGenerationsTable, type GenerationsTable } from '../generations-table.ts';
 import { MultiLine, ProgressBar } from '../progress-bar.ts';
 import { writeGenerationsReport } from '../study-report.ts';
 import { formatTable } from '../table.ts';
@@ -118,12 +119,11 @@ export async function startAndFollow(
     console.log(workflowId);
     return;
   }
-  const result = await follow(client, handle, spec);
+  const result = await loadGenerationsTable(store, await follow(client, handle, spec));
   printStudyTable(result);
   const dir = opts.reportDir ?? join(config.home, 'reports', workflowId);
   const report = await writeGenerationsReport(result, store, dir, workflowId);
-  const hits = result.stages.filter((s) => s.cacheHit).length;
-  console.error(`${result.stages.length} stages (${hits} from cache); report: ${report}`);
+  console.error(`${result.stageCount} stages (${result.cacheHits} from cache); report: ${report}`);
   console.log(workflowId);
 }
 
@@ -176,7 +176,7 @@ async function follow(
   return result;
 }
 
-export function printStudyTable(result: GenerationsResult): void {
+export function printStudyTable(result: GenerationsTable): void {
   const f = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : String(v));
   console.log(
     `${result.name}: metrics in embedding ${result.embeddingId} (generation 0 = real D_0)`,

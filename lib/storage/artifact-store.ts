@@ -20,6 +20,8 @@ export interface ArtifactStore {
   put(bytes: Uint8Array): Promise<ArtifactRef>;
   get(digest: Sha256): Promise<Buffer>;
   has(digest: Sha256): Promise<boolean>;
+  /** The artifact's size in bytes, or undefined if the store does not hold it (a HEAD/stat). */
+  size(digest: Sha256): Promise<number | undefined>;
   delete(digest: Sha256): Promise<void>;
   /** Every key in the store: artifacts (`sha256/...`) and records (`records/...`). */
   listKeys(): AsyncIterable<string>;

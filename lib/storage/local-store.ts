@@ -81,7 +81,11 @@ export class LocalArtifactStore implements ArtifactStore {
   }
 
   async has(digest: Sha256): Promise<boolean> {
-    return (await sizeOf(this.#pathOf(contentKey(digest)))) !== undefined;
+    return (await this.size(digest)) !== undefined;
+  }
+
+  size(digest: Sha256): Promise<number | undefined> {
+    return sizeOf(this.#pathOf(contentKey(digest)));
   }
 
   async delete(digest: Sha256): Promise<void> {

@@ -122,11 +122,14 @@ export class S3ArtifactStore implements ArtifactStore {
   }
 
   async has(digest: Sha256): Promise<boolean> {
+    return (await this.size(digest)) !== undefined;
+  }
+
+  async size(digest: Sha256): Promise<number | undefined> {
     try {
-      await this.#client.statObject(this.#bucket, this.#prefix + contentKey(digest));
-      return true;
+      return (await this.#client.statObject(this.#bucket, this.#prefix + contentKey(digest))).size;
     } catch (error) {
-      if (isMissingObject(error)) return false;
+      if (isMissingObject(error)) return undefined;
       throw this.#translate(error);
     }
   }

@@ -10,7 +10,8 @@ import type { DatasetManifest } from '../../lib/datasets/manifest.ts';
 import { getJson } from '../../lib/storage/json-artifacts.ts';
 import { generationsSpecSchema, type GenerationsSpec } from '../../lib/studies/generations-spec.ts';
 import type { TrainerEvent } from '../../lib/trainer/trainer-events.ts';
-import { generationsStudy, type GenerationsResult } from '../../workflows/generations.ts';
+import { generationsStudy } from '../../workflows/generations.ts';
+import { loadGenerationsTable, type GenerationsTable } from '../../cli/generations-table.ts';
 import { failedAttempts, failureChain } from '../helpers/failures.ts';
 import { withWorkers } from '../helpers/in-process-worker.ts';
 import { isolatedConfig, s3StoreOf, testClient } from '../helpers/stack.ts';
@@ -40,7 +41,7 @@ const tiny = (training: Record<string, unknown>): GenerationsSpec =>
 let counter = 0;
 async function run(config: ClabConfig, spec: GenerationsSpec, force: string[] = []) {
   const client = await testClient();
-  return withWorkers(config, () =>
+  const result = await withWorkers(config, () =>
     client.workflow.execute(generationsStudy, {
       taskQueue: config.queues.cpu,
       workflowId: `ddpm-test-${Date.now()}-${counter++}`,
@@ -55,9 +56,10 @@ async function run(config: ClabConfig, spec: GenerationsSpec, force: string[] = 
       ],
     }),
   );
+  return loadGenerationsTable(s3StoreOf(config), result);
 }
 
-const stage = (r: GenerationsResult, label: string) => {
+const stage = (r: GenerationsTable, label: string) => {
   const found = r.stages.find((s) => s.label === label);
   if (!found) throw new Error(`no stage ${label} in ${r.stages.map((s) => s.label).join(', ')}`);
   return found;
@@ -74,7 +76,7 @@ async function trainerLog(config: ClabConfig, digest: unknown): Promise<TrainerE
 describe('generational study on a diffusion model', () => {
   const a = isolatedConfig('ddpm');
   const spec = tiny({ steps: 30, checkpointEvery: 10 });
-  let first: GenerationsResult;
+  let first: GenerationsTable;
 
   beforeAll(async () => {
     first = await run(a.config, spec);
@@ -157,9 +159,9 @@ describe('generational study on a diffusion model', () => {
     }
 
     const secondWorker = spawnWorker(a.env, '/tmp/clab-test-ddpm-worker-2.log');
-    let crashed: GenerationsResult;
+    let crashed: GenerationsTable;
     try {
-      crashed = await handle.result();
+      crashed = await loadGenerationsTable(s3StoreOf(a.config), await handle.result());
     } finally {
       secondWorker.kill('SIGTERM');
       await exited(secondWorker);

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { describe, expect, it } from 'vitest';
+import { CodeFingerprints } from '../../activities/code-fingerprints.ts';
 import { createActivities } from '../../activities/index.ts';
 import { storeImageSet } from '../../activities/image-sets.ts';
 import { runTrainer } from '../../activities/trainer-process.ts';
@@ -56,6 +57,7 @@ describe('generate', () => {
 
     const activities = createActivities({
       store,
+      code: new CodeFingerprints(config),
       codeVersion: 'test',
       trainer: config.trainer,
       inference: config.inference,

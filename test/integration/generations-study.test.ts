@@ -3,14 +3,17 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ClabConfig } from '../../lib/config.ts';
+import type { DatasetManifest } from '../../lib/datasets/manifest.ts';
 import type { GenerationsSpec } from '../../lib/studies/generations-spec.ts';
 import { generationsSpecSchema } from '../../lib/studies/generations-spec.ts';
+import { getJson } from '../../lib/storage/json-artifacts.ts';
 import type { StageEntry } from '../../lib/studies/stage.ts';
+import { STUDY_TABLE_FORMAT } from '../../lib/studies/study-table.ts';
 import {
   generationsStudy,
   studyProgress,
-  type GenerationsResult,
-} from '../../workflows/generations.ts';
+  } from '../../workflows/generations.ts';
+import { loadGenerationsTable, type GenerationsTable } from '../../cli/generations-table.ts';
 import { failedAttempts, failureChain } from '../helpers/failures.ts';
 import { withWorkers } from '../helpers/in-process-worker.ts';
 import { isolatedConfig, listAll, s3StoreOf, testClient } from '../helpers/stack.ts';
@@ -51,12 +54,12 @@ async function run(
       ],
     }),
   );
-  return { result, workflowId };
+  return { result: await loadGenerationsTable(s3StoreOf(config), result), workflowId };
 }
 
-const outputsByLabel = (r: GenerationsResult) =>
+const outputsByLabel = (r: GenerationsTable) =>
   Object.fromEntries(r.stages.map((s) => [s.label, s.outputs]));
-const computed = (r: GenerationsResult) =>
+const computed = (r: GenerationsTable) =>
   r.stages
     .filter((s) => !s.cacheHit)
     .map((s) => s.label)
@@ -64,7 +67,7 @@ const computed = (r: GenerationsResult) =>
 
 describe('generational study', () => {
   const a = isolatedConfig('study-a');
-  let first: GenerationsResult;
+  let first: GenerationsTable;
 
   beforeAll(async () => {
     first = (await run(a.config, spec)).result;
@@ -93,11 +96,18 @@ describe('generational study', () => {
     expect(outputsByLabel(second)).toEqual(outputsByLabel(first));
   }, 600_000);
 
-  it('a rerun of a finished study recomputes nothing and writes no object', async () => {
-    const before = await listAll(s3StoreOf(a.config).listKeys());
+  it('a rerun of a finished study recomputes nothing and writes only its own result table', async () => {
+    const store = s3StoreOf(a.config);
+    const before = new Set(await listAll(store.listKeys()));
     const again = (await run(a.config, spec)).result;
     expect(computed(again)).toEqual([]);
-    expect(await listAll(s3StoreOf(a.config).listKeys())).toEqual(before);
+    const added = (await listAll(store.listKeys())).filter((k) => !before.has(k));
+    // The new run's table (its stage entries say "from cache") and nothing else.
+    for (const key of added) {
+      expect(key).toMatch(/^sha256\//);
+      const piece = await getJson<{ format: string }>(store, key.split('/').pop()!);
+      expect(piece.format, key).toBe(STUDY_TABLE_FORMAT);
+    }
   }, 600_000);
 
   it("changing alpha recomputes only the new alpha's stages, and reuses the shared first fit", async () => {
@@ -147,6 +157,18 @@ describe('generational study', () => {
     const again = (await run(a.config, spec)).result;
     expect(computed(again)).toEqual(['alpha=1/g=2 fit V_g']);
     expect(await store.has(model)).toBe(true);
+  }, 600_000);
+
+  it('a lost shard under a cached manifest makes exactly the stage that wrote it recompute, with identical digests', async () => {
+    const store = s3StoreOf(a.config);
+    const d0 = first.stages.find((s) => s.label === 'D0')!.outputs.dataset!;
+    const shard = (await getJson<DatasetManifest>(store, d0)).shards[0]!.sha256;
+    await store.delete(shard);
+    const again = (await run(a.config, spec)).result;
+    // The mixes D_g list D0's shards too; D0 runs first and writes the same shard back.
+    expect(computed(again)).toEqual(['D0']);
+    expect(await store.has(shard)).toBe(true);
+    expect(outputsByLabel(again)).toEqual(outputsByLabel(first));
   }, 600_000);
 
   it('a stage that keeps failing fails the study once (no retries), and a fixed rerun resumes from it', async () => {
@@ -210,7 +232,7 @@ describe('generational study', () => {
 
     const secondWorker = spawnWorker(c.env, '/tmp/clab-test-study-worker-2.log');
     try {
-      const result = await handle.result();
+      const result = await loadGenerationsTable(s3StoreOf(c.config), await handle.result());
       expect(result.rows).toEqual(first.rows);
       expect(outputsByLabel(result)).toEqual(outputsByLabel(first));
     } finally {
