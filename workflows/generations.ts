@@ -13,6 +13,7 @@ import type { GenerationsSpec } from '../lib/studies/generations-spec.ts';
 import type { StageOutput } from '../lib/studies/stage.ts';
 import { ingestDataset } from './ingest-dataset.ts';
 import { StageRunner } from './stage-runner.ts';
+import { historyIsLong, storeTablePiece, type TableRef } from './table-pieces.ts';
 
 export interface GenerationsInput {
   spec: GenerationsSpec;
@@ -54,16 +55,10 @@ export interface GenerationsResult {
   cacheHits: number;
 }
 
-/** What one alpha's loop returns: its table piece and counts, never the table itself. */
-export interface LoopResult {
-  table: Sha256;
-  rowCount: number;
-  stageCount: number;
-  cacheHits: number;
-}
-
-const tables = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
+// Indexing hashes every file of a source (it heartbeats while it reads).
+const sources = proxyActivities<Activities>({
+  startToCloseTimeout: '2 hours',
+  heartbeatTimeout: '2 minutes',
   retry: { initialInterval: '2s', maximumInterval: '1 minute', maximumAttempts: 8 },
 });
 
@@ -101,7 +96,7 @@ export async function generationsStudy(input: GenerationsInput): Promise<Generat
   // The ingest stage is keyed on the source's content: indexing pins every source file by digest.
   const ingest = async (split: 'train' | 'test') => {
     const source = { kind: 'fashion-mnist', split } as const;
-    const indexed = await tables.indexSource({
+    const indexed = await sources.indexSource({
       source,
       ...(input.store ? { store: input.store } : {}),
     });
@@ -230,21 +225,13 @@ export async function generationsStudy(input: GenerationsInput): Promise<Generat
     grid: d0Grid,
     metrics: d0Metrics.outputs.metrics!,
   });
-  const rows = spec.loop.alphas.map(baseline);
-  const table = await tables.putStudyTablePiece({
-    parts: loops.map((l) => l.table),
-    rows,
-    stages: runner.entries,
-  });
+  const table = await storeTablePiece(runner, spec.loop.alphas.map(baseline), { parts: loops });
   return {
     study: 'generations',
     name: spec.name,
     embeddingId,
     embedding: embeddingDigest,
-    table,
-    rowCount: rows.length + sum(loops.map((l) => l.rowCount)),
-    stageCount: runner.entries.length + sum(loops.map((l) => l.stageCount)),
-    cacheHits: countHits(runner) + sum(loops.map((l) => l.cacheHits)),
+    ...table,
   };
 }
 
@@ -284,7 +271,7 @@ export interface GenerationsLoopInput {
  * One alpha of the loop. For g = 1..G: fit V_g on D_{g-1}; sample S_g with |S_g| = alpha |D_{g-1}|;
  * then D_g = D_{g-1} + S_g (accumulate), S_g (replace) or a fresh real subset + S_g (fresh).
  */
-export async function generationsLoop(input: GenerationsLoopInput): Promise<LoopResult> {
+export async function generationsLoop(input: GenerationsLoopInput): Promise<TableRef> {
   const { spec, alpha } = input;
   const runner = new StageRunner({
     cpuQueue: input.cpuQueue,
@@ -299,16 +286,7 @@ export async function generationsLoop(input: GenerationsLoopInput): Promise<Loop
   const rows: GenerationRow[] = [];
   let dataset = earlier?.dataset ?? input.d0;
   // This run's rows and stages, stored as a piece that continues the earlier runs' table.
-  const flush = async (): Promise<LoopResult> => ({
-    table: await tables.putStudyTablePiece({
-      ...(earlier ? { previous: earlier.table } : {}),
-      rows,
-      stages: runner.entries,
-    }),
-    rowCount: (earlier?.rowCount ?? 0) + rows.length,
-    stageCount: (earlier?.stageCount ?? 0) + runner.entries.length,
-    cacheHits: (earlier?.cacheHits ?? 0) + countHits(runner),
-  });
+  const flush = () => storeTablePiece(runner, rows, earlier ? { earlier } : {});
   for (let g = (earlier?.generation ?? 0) + 1; g <= spec.loop.generations; g++) {
     const at = `alpha=${alpha}/g=${g}`;
     // The fit's stream does not name alpha: the first generation's fit on D_0 is shared by all alphas.
@@ -391,17 +369,11 @@ export async function generationsLoop(input: GenerationsLoopInput): Promise<Loop
       ).outputs.dataset!;
     }
     // A long loop keeps its history small: carry the state into a fresh run of this workflow.
-    const info = workflowInfo();
-    if (
-      g < spec.loop.generations &&
-      (info.continueAsNewSuggested ||
-        info.historyLength >= (input.continueAsNewAfterEvents ?? 10_000))
-    ) {
-      const done = await flush();
+    if (g < spec.loop.generations && historyIsLong(input.continueAsNewAfterEvents)) {
       await continueAsNew<typeof generationsLoop>({
         ...input,
         forcedDigests: runner.forcedDigests,
-        resume: { generation: g, dataset, ...done },
+        resume: { generation: g, dataset, ...(await flush()) },
       });
     }
   }
@@ -560,10 +532,6 @@ function progressOf(
 
 function countHits(runner: StageRunner): number {
   return runner.entries.filter((e) => e.cacheHit).length;
-}
-
-function sum(values: number[]): number {
-  return values.reduce((a, b) => a + b, 0);
 }
 
 /** How many stages the parent and each loop of a study run: what progress bars count towards. */

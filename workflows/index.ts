@@ -2,4 +2,4 @@
 // deterministic, no I/O (enforced by the lint rules for this folder).
 export { ingestDataset } from './ingest-dataset.ts';
 export { generationsLoop, generationsStudy } from './generations.ts';
-export { varianceCollapseCheck } from './variance-collapse.ts';
+export { varianceCollapseCheck, varianceCollapseLoop } from './variance-collapse.ts';

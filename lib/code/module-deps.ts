@@ -24,7 +24,9 @@ export function tsModuleDeps(source: string): ModuleDeps {
   const specifiers: string[] = [];
   for (const m of text.matchAll(STATIC)) if (!m[2]) specifiers.push(m[3]!);
   for (const m of text.matchAll(DYNAMIC)) specifiers.push(m[1]!);
-  for (const m of text.matchAll(ASSET_URL)) specifiers.push(m[1]!);
+  // Only code and data files: a URL of an interpreter or a directory is not part of the code.
+  for (const m of text.matchAll(ASSET_URL))
+    if (/\.(ts|mts|js|mjs|cjs|json|py)$/.test(m[1]!)) specifiers.push(m[1]!);
   return splitSpecifiers(specifiers);
 }
 

@@ -39,7 +39,12 @@ const tiny = (training: Record<string, unknown>): GenerationsSpec =>
   });
 
 let counter = 0;
-async function run(config: ClabConfig, spec: GenerationsSpec, force: string[] = []) {
+async function run(
+  config: ClabConfig,
+  spec: GenerationsSpec,
+  force: string[] = [],
+  attemptTimeouts?: Record<string, string>,
+) {
   const client = await testClient();
   const result = await withWorkers(config, () =>
     client.workflow.execute(generationsStudy, {
@@ -52,6 +57,7 @@ async function run(config: ClabConfig, spec: GenerationsSpec, force: string[] = 
           cpuQueue: config.queues.cpu,
           gpuQueue: config.queues.gpu,
           store: s3StoreOf(config).location,
+          ...(attemptTimeouts ? { attemptTimeouts } : {}),
         },
       ],
     }),
@@ -185,7 +191,24 @@ describe('generational study on a diffusion model', () => {
     expect(again.facts.startStep).toBe(0);
     expect(again.outputs).toEqual(trained.outputs);
     expect(uninterrupted.rows).toEqual(crashed.rows);
-  }, 900_000);
+
+    // A training longer than its attempt's time limit: each cut attempt resumes from the last
+    // checkpoint (a time limit is not a failure: attempts are unlimited for resumable stages) and
+    // the result is the same model.
+    // Checkpoints every 10 steps, so that each 20-second attempt gets past the last one even on a
+    // loaded machine (torch starts in a few seconds; 240 steps take well over 20 s on 2 cores).
+    const limitedSpec = tiny({ steps: 240, checkpointEvery: 10 });
+    const limited = await run(a.config, limitedSpec, [], { train: '20 seconds' });
+    const resumed = stage(limited, 'g=1 (shared) train V_g');
+    console.info(
+      `[ddpm attempt-limit test] finished in attempt ${resumed.attempt}, which started at step ${resumed.facts.startStep} of 240`,
+    );
+    expect(resumed.attempt).toBeGreaterThanOrEqual(2);
+    expect(Number(resumed.facts.startStep)).toBeGreaterThan(0);
+    const reference = await run(a.config, limitedSpec, ['train']);
+    expect(stage(reference, 'g=1 (shared) train V_g').facts.startStep).toBe(0);
+    expect(resumed.outputs).toEqual(stage(reference, 'g=1 (shared) train V_g').outputs);
+  }, 1_200_000);
 
   it('a trainer config error fails at once, not retried, with the trainer message', async () => {
     const bad = tiny({ steps: 10, channels: [16, 32, 20] }); // GroupNorm needs multiples of 8

@@ -9,12 +9,10 @@ import { generationsSpecSchema } from '../../lib/studies/generations-spec.ts';
 import { getJson } from '../../lib/storage/json-artifacts.ts';
 import type { StageEntry } from '../../lib/studies/stage.ts';
 import { STUDY_TABLE_FORMAT } from '../../lib/studies/study-table.ts';
-import {
-  generationsStudy,
-  studyProgress,
-  } from '../../workflows/generations.ts';
+import { generationsStudy, studyProgress } from '../../workflows/generations.ts';
 import { loadGenerationsTable, type GenerationsTable } from '../../cli/generations-table.ts';
 import { failedAttempts, failureChain } from '../helpers/failures.ts';
+import { historyFigures } from '../helpers/history-figures.ts';
 import { withWorkers } from '../helpers/in-process-worker.ts';
 import { isolatedConfig, listAll, s3StoreOf, testClient } from '../helpers/stack.ts';
 import { exited, spawnWorker } from '../helpers/worker-process.ts';
@@ -148,6 +146,12 @@ describe('generational study', () => {
     }))
       runs++;
     expect(runs).toBe(spec.loop.generations); // one run per generation: G - 1 continue-as-new
+    // Loops carry the digest of their stored table, not the table: no payload grows with G.
+    const figures = await historyFigures(client, workflowId);
+    console.info(
+      `[study payloads] ${figures.runs} workflow runs, ${figures.events} events, largest payload ${figures.largest.bytes} bytes (${figures.largest.where})`,
+    );
+    expect(figures.largest.bytes).toBeLessThan(64 * 1024);
   }, 600_000);
 
   it('a deleted output makes its stage recompute instead of returning a dangling reference', async () => {
