@@ -54,7 +54,12 @@ export function createStageCacheActivities({ store, code, codeVersion }: StageCa
   };
 
   return {
-    async lookupStage(input: { call: StageCall; reuse: boolean }): Promise<StageLookup> {
+    /** `label` names the stage for people (plans, logs); it never enters the key. */
+    async lookupStage(input: {
+      call: StageCall;
+      reuse: boolean;
+      label?: string;
+    }): Promise<StageLookup> {
       const stageCode = code.stage(input.call.name, input.call.params);
       const key = sha256(canonicalJson(stageKeyMaterial(input.call, stageCode.fingerprint)));
       const found = { key, code: stageCode.fingerprint };

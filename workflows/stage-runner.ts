@@ -1,4 +1,10 @@
-import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  ChildWorkflowFailure,
+  proxyActivities,
+  type ActivityOptions,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import type { Sha256 } from '../lib/digest.ts';
 import type { StageCall, StageEntry, StageOutput } from '../lib/studies/stage.ts';
@@ -13,6 +19,9 @@ export interface StageRunnerOptions {
   /** Per-attempt time limits by stage name, over the defaults below (operators, tests). */
   attemptTimeouts?: Readonly<Record<string, string>>;
 }
+
+/** A stage's work, given the code fingerprint its key holds. */
+type Work = (codeFingerprint: Sha256) => Promise<StageOutput>;
 
 /** Stage activities: each takes its parameters and inputs as one flat object. */
 type StageActivityName =
@@ -41,7 +50,12 @@ const RETRY = {
  * budget; the activity counts its own failures and gives up after a few (see asStage).
  */
 const RESUMABLE: ReadonlySet<string> = new Set(['train', 'generate']);
-const RESUMABLE_RETRY = { ...RETRY, maximumAttempts: 0 } as const;
+// No maximumAttempts: unlimited. A short backoff: most retries here continue healthy work.
+const RESUMABLE_RETRY = {
+  initialInterval: '1s',
+  backoffCoefficient: 2,
+  maximumInterval: '30s',
+} as const;
 // Liveness comes from heartbeats (every few seconds): a dead worker is noticed within a minute.
 // The attempt time limit only bounds a wedged attempt; a resumable stage continues after it.
 const HEARTBEAT_TIMEOUT = '1 minute';
@@ -63,6 +77,8 @@ export class StageRunner {
   readonly #forcedDigests: Set<Sha256>;
   readonly #cache;
   readonly #options: StageRunnerOptions;
+  /** How to recompute each output this runner produced or reused: for inputs that vanish. */
+  readonly #producers = new Map<Sha256, { label: string; call: StageCall; work: Work }>();
 
   constructor(options: StageRunnerOptions) {
     this.#options = options;
@@ -95,24 +111,54 @@ export class StageRunner {
   }
 
   /** Runs any work (e.g. a child workflow) as a cached stage; `work` gets the code fingerprint. */
-  async custom(
-    label: string,
-    call: StageCall,
-    work: (codeFingerprint: Sha256) => Promise<StageOutput>,
-  ): Promise<StageOutput> {
+  async custom(label: string, call: StageCall, work: Work): Promise<StageOutput> {
     const forced =
       this.#force.has(call.name) ||
       Object.values(call.inputs).some((d) => this.#forcedDigests.has(d));
-    const { key, code, hit } = await this.#cache.lookupStage({ call, reuse: !forced });
+    const { key, code, hit } = await this.#cache.lookupStage({ call, reuse: !forced, label });
     if (hit) {
       this.entries.push({ key, name: call.name, label, cacheHit: true, ...hit });
+      this.#remember(label, call, work, hit);
       return hit;
     }
-    const output = await work(code);
+    let output: StageOutput;
+    try {
+      output = await work(code);
+    } catch (error) {
+      // An input that vanished after its stage was looked up (deleted, lost with a bucket):
+      // recompute the stages of this run that made the missing inputs, then try once more.
+      if (!isArtifactNotFound(error) || !(await this.#repairInputs(call))) throw error;
+      output = await work(code);
+    }
     await this.#cache.recordStage({ key, code, call, output });
     if (forced) for (const digest of Object.values(output.outputs)) this.#forcedDigests.add(digest);
     this.entries.push({ key, name: call.name, label, cacheHit: false, ...output });
+    this.#remember(label, call, work, output);
     return output;
+  }
+
+  #remember(label: string, call: StageCall, work: Work, output: StageOutput): void {
+    for (const digest of Object.values(output.outputs))
+      this.#producers.set(digest, { label, call, work });
+  }
+
+  /** Looks the producers of `call`'s inputs up again and recomputes those that are incomplete. */
+  async #repairInputs(call: StageCall): Promise<boolean> {
+    let repaired = false;
+    for (const digest of Object.values(call.inputs)) {
+      const producer = this.#producers.get(digest);
+      if (!producer) continue;
+      const { key, code, hit } = await this.#cache.lookupStage({
+        call: producer.call,
+        reuse: true,
+        label: producer.label,
+      });
+      if (hit) continue;
+      const output = await producer.work(code);
+      await this.#cache.recordStage({ key, code, call: producer.call, output });
+      repaired = true;
+    }
+    return repaired;
   }
 
   #activity(queue: 'cpu' | 'gpu', name: StageActivityName) {
@@ -127,4 +173,13 @@ export class StageRunner {
       input: Record<string, unknown>,
     ) => Promise<StageOutput>;
   }
+}
+
+/** Whether a stage failed because an artifact it reads is not in the store. */
+function isArtifactNotFound(error: unknown): boolean {
+  const cause =
+    error instanceof ActivityFailure || error instanceof ChildWorkflowFailure
+      ? error.cause
+      : undefined;
+  return cause instanceof ApplicationFailure && cause.type === 'ArtifactNotFoundError';
 }

@@ -62,24 +62,29 @@ export function registerStudy(program: Command): void {
       async (target: string, opts: { force?: string[]; detach?: boolean; reportDir?: string }) => {
         const config = loadConfig();
         const client = await connectClient(config);
-        let spec: GenerationsSpec;
-        if (target.endsWith('.yaml') || target.endsWith('.yml') || target.endsWith('.json')) {
-          spec = readSpec(target);
-        } else {
-          const history = await client.workflow.getHandle(target).fetchHistory();
-          const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
-          if (started?.workflowType?.name !== 'generationsStudy')
-            throw new InputError(
-              `${target} is not a study run (its type is ${started?.workflowType?.name ?? 'unknown'})`,
-            );
-          const { defaultPayloadConverter } = await import('@temporalio/common');
-          spec = (
-            defaultPayloadConverter.fromPayload(started.input!.payloads![0]!) as GenerationsInput
-          ).spec;
-        }
+        const spec = isSpecPath(target)
+          ? readSpec(target)
+          : (await readRunInput(client, target)).spec;
         await startAndFollow(client, config, spec, opts.force ?? [], opts);
       },
     );
+}
+
+/** Whether a command's target names a spec file (rather than a workflow id). */
+export function isSpecPath(target: string): boolean {
+  return target.endsWith('.yaml') || target.endsWith('.yml') || target.endsWith('.json');
+}
+
+/** The input (spec, force list, queues) a study run was started with, read from its start event. */
+export async function readRunInput(client: Client, workflowId: string): Promise<GenerationsInput> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
+  if (started?.workflowType?.name !== 'generationsStudy')
+    throw new InputError(
+      `${workflowId} is not a study run (its type is ${started?.workflowType?.name ?? 'unknown'})`,
+    );
+  const { defaultPayloadConverter } = await import('@temporalio/common');
+  return defaultPayloadConverter.fromPayload(started.input!.payloads![0]!) as GenerationsInput;
 }
 
 export function readSpec(path: string): GenerationsSpec {
