@@ -1,7 +1,9 @@
 import { Command } from 'commander';
 import { registerDemo } from './commands/demo.ts';
+import { registerDeploy } from './commands/deploy.ts';
 import { registerIngest } from './commands/ingest.ts';
 import { registerLineage } from './commands/lineage.ts';
+import { registerPlan } from './commands/plan.ts';
 import { registerStudy } from './commands/study.ts';
 import { registerMetrics } from './commands/metrics.ts';
 import { registerRuns } from './commands/runs.ts';
@@ -16,8 +18,10 @@ const program = new Command()
 
 registerDemo(program);
 registerWorker(program);
+registerDeploy(program);
 registerIngest(program);
 registerStudy(program);
+registerPlan(program);
 registerRuns(program);
 registerLineage(program);
 registerMetrics(program);

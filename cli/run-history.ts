@@ -96,3 +96,54 @@ function decode(payloads: Payloads): unknown {
     return '(undecodable payload)';
   }
 }
+
+type VersioningInfo = temporal.api.workflow.v1.IWorkflowExecutionVersioningInfo;
+
+/** Where a run's workflow code runs under Worker Deployment versioning (see workers/deployment.ts). */
+export interface RunVersion {
+  /** pinned (stays on its build), auto-upgrade (moves to the current build), or '' (unversioned) */
+  behavior: 'pinned' | 'auto-upgrade' | '';
+  deploymentName?: string;
+  buildId?: string;
+  /** An operator's override (`temporal workflow update-options`), e.g. `pinned to clab.wf-1234`. */
+  override?: string;
+  /** The build the run is being moved to (a pending transition), if any. */
+  transitionTo?: string;
+}
+
+/** The deployment version of a run, from its description's `workflowExecutionInfo.versioningInfo`. */
+export function runVersion(info: VersioningInfo | null | undefined): RunVersion {
+  const version = info?.deploymentVersion;
+  const override = info?.versioningOverride;
+  const pinnedTo = override?.pinned?.version ?? undefined;
+  const overrideText = pinnedTo
+    ? `pinned to ${pinnedTo.deploymentName}/${pinnedTo.buildId}`
+    : override?.autoUpgrade
+      ? 'auto-upgrade'
+      : override
+        ? behaviorName(override.behavior)
+        : '';
+  const transition = info?.versionTransition?.deploymentVersion?.buildId;
+  return {
+    behavior: behaviorName(info?.behavior),
+    ...(version?.deploymentName ? { deploymentName: version.deploymentName } : {}),
+    ...(version?.buildId ? { buildId: version.buildId } : {}),
+    ...(overrideText ? { override: overrideText } : {}),
+    ...(transition ? { transitionTo: transition } : {}),
+  };
+}
+
+/** The build id that completed each workflow task of a history, in order ('' if unversioned). */
+export function workflowTaskBuilds(events: readonly HistoryEvent[]): string[] {
+  return events.flatMap((e) => {
+    const completed = e.workflowTaskCompletedEventAttributes;
+    return completed ? [completed.deploymentVersion?.buildId ?? ''] : [];
+  });
+}
+
+/** temporal.api.enums.v1.VersioningBehavior, which arrives as its number or as its name. */
+function behaviorName(value: unknown): RunVersion['behavior'] {
+  if (value === 1 || value === 'VERSIONING_BEHAVIOR_PINNED') return 'pinned';
+  if (value === 2 || value === 'VERSIONING_BEHAVIOR_AUTO_UPGRADE') return 'auto-upgrade';
+  return '';
+}

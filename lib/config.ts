@@ -19,6 +19,12 @@ export interface ClabConfig {
     intraOpThreads: number;
     interOpThreads: number;
   };
+  /**
+   * Worker Deployment versioning: the deployment this process's workers belong to, the build id
+   * they report (derived from the workflow code when unset) and whether a worker whose build is
+   * not the deployment's current version makes itself current when it starts.
+   */
+  deployment: { name: string; buildId?: string; autoPromote: boolean };
 }
 
 export type ExecutionProvider = 'cpu' | 'cuda';
@@ -45,10 +51,11 @@ export type Env = Readonly<Record<string, string | undefined>>;
 export function configFromEnv(env: Env): ClabConfig {
   const home = env.CLAB_HOME ? resolve(env.CLAB_HOME) : join(homedir(), '.contamination-lab');
   const prefix = env.CLAB_QUEUE_PREFIX ?? '';
+  const address = env.CLAB_TEMPORAL_ADDRESS || '127.0.0.1:7233';
   return {
     home,
     temporal: {
-      address: env.CLAB_TEMPORAL_ADDRESS || '127.0.0.1:7233',
+      address,
       namespace: env.CLAB_TEMPORAL_NAMESPACE || 'default',
     },
     store: storeFromEnv(env, home),
@@ -63,6 +70,35 @@ export function configFromEnv(env: Env): ClabConfig {
       intraOpThreads: nonNegativeInt(env, 'CLAB_ORT_THREADS', 0),
       interOpThreads: nonNegativeInt(env, 'CLAB_ORT_INTER_THREADS', 1),
     },
+    deployment: deploymentFromEnv(env, address),
+  };
+}
+
+/**
+ * CLAB_DEPLOYMENT_NAME, CLAB_BUILD_ID and CLAB_DEPLOYMENT_AUTOPROMOTE. Auto-promotion defaults to
+ * on when Temporal is on loopback (one machine: the worker just started runs the code just
+ * pulled) and to off for a shared server, where promoting a build is an operator's decision.
+ */
+function deploymentFromEnv(env: Env, temporalAddress: string): ClabConfig['deployment'] {
+  const name = env.CLAB_DEPLOYMENT_NAME || 'contamination-lab';
+  // the server writes a version as `<deployment>.<build id>`: no dot in the deployment's name
+  if (!/^[\w-]{1,200}$/.test(name))
+    throw new Error(
+      `Expected CLAB_DEPLOYMENT_NAME to be letters, digits, \`-\` and \`_\`, got \`${name}\``,
+    );
+  const buildId = env.CLAB_BUILD_ID || undefined;
+  if (buildId !== undefined && !/^[\w.-]{1,200}$/.test(buildId))
+    throw new Error(
+      `Expected CLAB_BUILD_ID to be letters, digits, \`.\`, \`-\` and \`_\`, got \`${buildId}\``,
+    );
+  const autoPromote = env.CLAB_DEPLOYMENT_AUTOPROMOTE ?? '';
+  if (!['', '0', '1'].includes(autoPromote))
+    throw new Error(`Expected CLAB_DEPLOYMENT_AUTOPROMOTE to be 0 or 1, got \`${autoPromote}\``);
+  const loopback = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/.test(temporalAddress);
+  return {
+    name,
+    ...(buildId ? { buildId } : {}),
+    autoPromote: autoPromote === '' ? loopback : autoPromote === '1',
   };
 }
 

@@ -1,10 +1,15 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { WorkerDeploymentVersion } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { relative } from 'node:path';
+import { CodeFingerprints, REPO_ROOT } from '../activities/code-fingerprints.ts';
+import { guardThreadCode } from '../activities/compute/run-in-thread.ts';
 import { createActivities } from '../activities/index.ts';
 import type { ClabConfig } from '../lib/config.ts';
 import { openStore } from '../lib/storage/open-store.ts';
 import { codeVersion } from './code-version.ts';
+import { routeVersion, workerDeploymentVersion, type RoutingOutcome } from './deployment.ts';
 
 export type QueueRole = 'cpu' | 'gpu';
 
@@ -20,6 +25,22 @@ export interface WorkerOptions {
   roles: readonly QueueRole[];
   /** A prebuilt workflow bundle (tests share one); by default the workflows are bundled at start. */
   workflowBundle?: WorkflowBundle;
+  /** Where the deployment routing lines go; by default stderr, prefixed `clab worker:`. */
+  log?: (line: string) => void;
+}
+
+const stderrLog = (line: string) => console.error(`clab worker: ${line}`);
+
+export interface CreatedWorkers {
+  workers: Worker[];
+  connection: NativeConnection;
+  /** The deployment version every worker of this process reports (see workers/deployment.ts). */
+  version: WorkerDeploymentVersion;
+  /**
+   * Settles (never rejects) once the workers run and this version is routed: made current when
+   * the deployment had none (or auto-promotion is on), or left as it is with a logged hint.
+   */
+  routing: Promise<RoutingOutcome>;
 }
 
 /**
@@ -31,14 +52,26 @@ export async function createWorkers({
   config,
   roles,
   workflowBundle,
-}: WorkerOptions): Promise<{ workers: Worker[]; connection: NativeConnection }> {
+  log = stderrLog,
+}: WorkerOptions): Promise<CreatedWorkers> {
   const connection = await NativeConnection.connect({ address: config.temporal.address });
+  // The code this process loaded, fingerprinted now: stage keys describe it, and compute threads
+  // refuse to load files edited since.
+  const code = new CodeFingerprints(config).snapshot();
+  guardThreadCode((module) =>
+    code.assertUnchanged([relative(REPO_ROOT, fileURLToPath(module))], 'compute thread'),
+  );
   const activities = createActivities({
     store: openStore(config.store),
+    code,
     codeVersion: codeVersion(),
     trainer: config.trainer,
     inference: config.inference,
   });
+  // One version for the process (cpu and gpu alike), from the workflow code it loaded. Each
+  // workflow stays on the version whose worker ran its first task (PINNED): a study that runs for
+  // days keeps its code while new studies start on the deployment's current version.
+  const version = workerDeploymentVersion(config, code.workflows().fingerprint);
   const workers: Worker[] = [];
   for (const role of roles) {
     workers.push(
@@ -57,15 +90,38 @@ export async function createWorkers({
         // checkpoint, the finished sample shards): send them every few seconds, not only every
         // 80% of the heartbeat timeout, the SDK's default throttle.
         maxHeartbeatThrottleInterval: '5 seconds',
+        workerDeploymentOptions: {
+          useWorkerVersioning: true,
+          version,
+          defaultVersioningBehavior: 'PINNED',
+        },
       }),
     );
   }
-  return { workers, connection };
+  const states = () => workers.map((w) => w.getState());
+  const routing = routeVersion({
+    service: connection.workflowService,
+    namespace: config.temporal.namespace,
+    version,
+    queues: roles.map((role) => config.queues[role]),
+    autoPromote: config.deployment.autoPromote,
+    log,
+    running: () =>
+      states().includes('RUNNING')
+        ? 'running'
+        : states().every((s) => s === 'INITIALIZED')
+          ? 'waiting'
+          : 'stopped',
+  }).catch((error: unknown) => ({ kind: 'gave-up' as const, reason: String(error) }));
+  return { workers, connection, version, routing };
 }
 
 /** Runs the workers until SIGINT/SIGTERM (the SDK installs those handlers), then closes the connection. */
 export async function runWorkers(options: WorkerOptions): Promise<void> {
-  const { workers, connection } = await createWorkers(options);
+  const { workers, connection, version } = await createWorkers(options);
+  (options.log ?? stderrLog)(
+    `deployment ${version.deploymentName}, build ${version.buildId}: each study stays on the build that started it`,
+  );
   try {
     await Promise.all(workers.map((w) => w.run()));
   } finally {

@@ -35,8 +35,18 @@ export function registerDemo(program: Command): void {
     )
     .action(async () => {
       const log = (line: string) => console.error(`[demo] ${line}`);
-      // own task queues, so that workers started elsewhere (perhaps on another store) never take its tasks
-      let config: ClabConfig = { ...loadConfig(), queues: { cpu: 'demo-cpu', gpu: 'demo-gpu' } };
+      // own task queues, so that workers started elsewhere (perhaps on another store) never take its
+      // tasks, and own worker deployment, whose current build is always the one the demo runs
+      const loaded = loadConfig();
+      let config: ClabConfig = {
+        ...loaded,
+        queues: { cpu: 'demo-cpu', gpu: 'demo-gpu' },
+        deployment: {
+          ...loaded.deployment,
+          name: `${loaded.deployment.name}-demo`,
+          autoPromote: true,
+        },
+      };
       let server: { proc: StartedProcess; port: number } | undefined;
       if (await temporalAnswers(config.temporal.address)) {
         log(`using the Temporal server at ${config.temporal.address}`);
@@ -56,9 +66,16 @@ export function registerDemo(program: Command): void {
         );
       }
       Runtime.install({ logger: new DefaultLogger('WARN') });
-      const { workers, connection } = await createWorkers({ config, roles: ['cpu', 'gpu'] });
+      const { workers, connection, routing } = await createWorkers({
+        config,
+        roles: ['cpu', 'gpu'],
+        log,
+      });
       const running = Promise.all(workers.map((w) => w.run()));
       try {
+        const routed = await routing;
+        if (routed.kind === 'gave-up')
+          throw new Error(`the demo's workers could not be routed: ${routed.reason}`);
         const client = await connectClient(config);
         log(
           `running ${DEMO_SPEC}: the Martinez et al. loop with a PCA + Gaussian-mixture generator`,

@@ -1,6 +1,12 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../infra/load-config.ts';
-import { activityRows, type ActivityRow } from '../run-history.ts';
+import {
+  activityRows,
+  runVersion,
+  workflowTaskBuilds,
+  type ActivityRow,
+  type RunVersion,
+} from '../run-history.ts';
 import type { StageEntry } from '../../lib/studies/stage.ts';
 import { formatTable } from '../table.ts';
 import { connectClient } from '../temporal-client.ts';
@@ -45,6 +51,8 @@ export function registerRuns(program: Command): void {
       const description = await handle.describe();
       const history = await handle.fetchHistory();
       const activities = activityRows(history.events ?? []);
+      const version = runVersion(description.raw.workflowExecutionInfo?.versioningInfo);
+      const builds = [...new Set(workflowTaskBuilds(history.events ?? []))];
       let result: unknown;
       if (description.status.name === 'COMPLETED') result = await handle.result();
       if (opts.json) {
@@ -57,6 +65,7 @@ export function registerRuns(program: Command): void {
               status: description.status.name,
               startTime: description.startTime,
               closeTime: description.closeTime,
+              deployment: { ...version, workflowTaskBuilds: builds },
               result,
               activities,
             },
@@ -69,6 +78,7 @@ export function registerRuns(program: Command): void {
       console.log(`workflow  ${workflowId} (run ${description.runId})`);
       console.log(`type      ${description.type} on queue ${description.taskQueue}`);
       console.log(`status    ${description.status.name}`);
+      console.log(`version   ${versionLine(version, builds)}`);
       console.log(
         `started   ${description.startTime.toISOString()}${description.closeTime ? `, closed ${description.closeTime.toISOString()}` : ''}`,
       );
@@ -103,6 +113,24 @@ export function registerRuns(program: Command): void {
         ),
       );
     });
+}
+
+/** Which build the run is pinned to, and which builds completed its workflow tasks. */
+function versionLine(version: RunVersion, builds: string[]): string {
+  const ran = builds.map((b) => b || 'unversioned');
+  const where = version.buildId
+    ? `${version.deploymentName}/${version.buildId}, ${version.behavior || 'no behavior'}`
+    : 'unversioned (no worker of a deployment has run it yet)';
+  const notes = [
+    version.override ? `override: ${version.override}` : '',
+    version.transitionTo ? `moving to ${version.transitionTo}` : '',
+    ran.length === 1 && ran[0] === version.buildId
+      ? 'every workflow task ran on it'
+      : ran.length
+        ? `workflow tasks ran on ${ran.join(', ')}`
+        : '',
+  ].filter(Boolean);
+  return notes.length ? `${where} (${notes.join('; ')})` : where;
 }
 
 function activityCells(row: ActivityRow): string[] {

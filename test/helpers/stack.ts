@@ -5,8 +5,9 @@ import { configFromEnv, type ClabConfig } from '../../lib/config.ts';
 import { S3ArtifactStore } from '../../lib/storage/s3-store.ts';
 
 /**
- * The environment a worker process needs to use the test servers, with a fresh store prefix and
- * fresh task queues so that tests never see each other's objects or tasks.
+ * The environment a worker process needs to use the test servers, with a fresh store prefix, fresh
+ * task queues and a fresh worker deployment so that tests never see each other's objects, tasks
+ * or deployment routing.
  */
 export function isolatedEnv(name: string): Record<string, string> {
   const s3 = inject('s3');
@@ -19,6 +20,7 @@ export function isolatedEnv(name: string): Record<string, string> {
     AWS_ACCESS_KEY_ID: s3.accessKey,
     AWS_SECRET_ACCESS_KEY: s3.secretKey,
     CLAB_QUEUE_PREFIX: `${id}-`,
+    CLAB_DEPLOYMENT_NAME: `clab-${id}`,
   };
 }
 

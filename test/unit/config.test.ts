@@ -63,6 +63,27 @@ describe('configFromEnv', () => {
     });
   });
 
+  it('reads the worker deployment: its name, a build id override, and auto-promotion (on for a loopback server)', () => {
+    expect(configFromEnv({}).deployment).toEqual({ name: 'contamination-lab', autoPromote: true });
+    expect(
+      configFromEnv({
+        CLAB_TEMPORAL_ADDRESS: 'temporal.lab.internal:7233',
+        CLAB_DEPLOYMENT_NAME: 'team-a',
+        CLAB_BUILD_ID: 'v1.2-rc',
+      }).deployment,
+    ).toEqual({ name: 'team-a', buildId: 'v1.2-rc', autoPromote: false });
+    expect(
+      configFromEnv({ CLAB_TEMPORAL_ADDRESS: 'localhost:7233', CLAB_DEPLOYMENT_AUTOPROMOTE: '0' })
+        .deployment.autoPromote,
+    ).toBe(false);
+    expect(() => configFromEnv({ CLAB_DEPLOYMENT_NAME: 'lab.a' })).toThrowError(
+      'Expected CLAB_DEPLOYMENT_NAME to be letters, digits, `-` and `_`, got `lab.a`',
+    );
+    expect(() => configFromEnv({ CLAB_DEPLOYMENT_AUTOPROMOTE: 'yes' })).toThrowError(
+      'Expected CLAB_DEPLOYMENT_AUTOPROMOTE to be 0 or 1, got `yes`',
+    );
+  });
+
   it('explains what is wrong with bad settings', () => {
     expect(() => configFromEnv({ CLAB_STORE: 's3://b' })).toThrowError(
       'CLAB_STORE is s3://b but AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY are not set',
