@@ -110,10 +110,15 @@ export function createIngestActivities({ store, codeVersion }: IngestDeps) {
         }
         const manifest = buildManifest({
           name: index.name,
-          source: { kind: index.kind, indexDigest: input.indexDigest },
+          source: {
+            kind: index.kind,
+            indexDigest: input.indexDigest,
+            // a resized source says so in its manifest too, not only in its index
+            ...('resize' in index && index.resize ? { params: { resize: index.resize } } : {}),
+          },
           classes: index.classes,
           count: index.count,
-          ...(index.kind === 'idx' ? { image: index.image } : {}),
+          ...('image' in index ? { image: index.image } : {}),
           shards,
           codeVersion,
         });
