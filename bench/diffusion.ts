@@ -19,7 +19,7 @@ import { parseIdx } from '../lib/datasets/idx.ts';
 import { parseNpyMatrix, writeNpyMatrix } from '../lib/npy.ts';
 import { Rng } from '../lib/rng.ts';
 import { LocalArtifactStore } from '../lib/storage/local-store.ts';
-import { parseGenerationsSpec } from '../lib/studies/generations-spec.ts';
+import { parseGenerationsSpec } from '../lib/studies/specs/generations.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'clab-bench-diffusion-'));
 const config = configFromEnv(process.env);

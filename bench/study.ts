@@ -16,8 +16,8 @@ import { startEphemeralStack } from '../infra/ephemeral-stack.ts';
 import { configFromEnv } from '../lib/config.ts';
 import { writeNpyMatrix } from '../lib/npy.ts';
 import { Rng } from '../lib/rng.ts';
-import { parseGenerationsSpec } from '../lib/studies/generations-spec.ts';
-import { generationsStudy } from '../workflows/generations.ts';
+import { parseGenerationsSpec } from '../lib/studies/specs/generations.ts';
+import { generationsStudy } from '../workflows/studies/generations.ts';
 import { createWorkers } from '../workers/run-workers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'clab-bench-'));

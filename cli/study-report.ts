@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ArtifactStore } from '../lib/storage/artifact-store.ts';
-import type { GenerationRow } from '../workflows/generations.ts';
+import type { GenerationRow } from '../workflows/studies/generations.ts';
 import type { GenerationsTable } from './generations-table.ts';
 
 /**

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../infra/load-config.ts';
 import type { ClabConfig } from '../../lib/config.ts';
 import { openStore } from '../../lib/storage/open-store.ts';
-import type { GenerationsSpec } from '../../lib/studies/generations-spec.ts';
+import type { StudySpec } from '../../lib/studies/specs/index.ts';
 import type { PlannedStage } from '../plan/plan-activities.ts';
 import { planStudy, type StudyPlan } from '../plan/plan-study.ts';
 import { formatTable } from '../table.ts';
@@ -45,7 +45,7 @@ async function planTarget(
   config: ClabConfig,
   target: string,
   force: string[] | undefined,
-): Promise<{ spec: GenerationsSpec; force: string[]; runStore?: string }> {
+): Promise<{ spec: StudySpec; force: string[]; runStore?: string }> {
   if (isSpecPath(target)) return { spec: readSpec(target), force: force ?? [] };
   const client = await connectClient(config);
   try {

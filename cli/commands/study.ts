@@ -7,18 +7,16 @@ import { loadConfig } from '../../infra/load-config.ts';
 import type { ClabConfig } from '../../lib/config.ts';
 import { InputError } from '../../lib/input-error.ts';
 import { openStore } from '../../lib/storage/open-store.ts';
-import { parseGenerationsSpec, type GenerationsSpec } from '../../lib/studies/generations-spec.ts';
-import {
-  generationsStudy,
-  plannedStages,
-  studyProgress,
-  type GenerationsInput,
-  type GenerationsResult,
-} from '../../workflows/generations.ts';
-import { loadGenerationsTable, type GenerationsTable } from '../generations-table.ts';
+import { parseStudySpec, type StudySpec } from '../../lib/studies/specs/index.ts';
+import { studyProgress } from '../../workflows/blocks/progress.ts';
+import type { StudyInput, StudyResult } from '../../workflows/blocks/study.ts';
 import { MultiLine, ProgressBar } from '../progress-bar.ts';
-import { writeGenerationsReport } from '../study-report.ts';
-import { formatTable } from '../table.ts';
+import {
+  studyKindOf,
+  studyKindOfWorkflowType,
+  type AnyStudyKind,
+  type StudyWorkflow,
+} from '../studies/index.ts';
 import { connectClient } from '../temporal-client.ts';
 
 export function registerStudy(program: Command): void {
@@ -75,48 +73,58 @@ export function isSpecPath(target: string): boolean {
   return target.endsWith('.yaml') || target.endsWith('.yml') || target.endsWith('.json');
 }
 
-/** The input (spec, force list, queues) a study run was started with, read from its start event. */
-export async function readRunInput(client: Client, workflowId: string): Promise<GenerationsInput> {
+/**
+ * The input (spec, force list, queues) a study run of any kind was started with, read from its
+ * start event; an InputError if the workflow is not a study run.
+ */
+export async function readRunInput(
+  client: Client,
+  workflowId: string,
+): Promise<StudyInput<StudySpec>> {
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
   const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
-  if (started?.workflowType?.name !== 'generationsStudy')
-    throw new InputError(
-      `${workflowId} is not a study run (its type is ${started?.workflowType?.name ?? 'unknown'})`,
-    );
+  studyKindOfWorkflowType(started?.workflowType?.name ?? undefined, workflowId);
   const { defaultPayloadConverter } = await import('@temporalio/common');
-  return defaultPayloadConverter.fromPayload(started.input!.payloads![0]!) as GenerationsInput;
+  return defaultPayloadConverter.fromPayload(
+    started!.input!.payloads![0]!,
+  ) as StudyInput<StudySpec>;
 }
 
-export function readSpec(path: string): GenerationsSpec {
+/** Reads and validates a study spec of any kind (its `study:` says which). */
+export function readSpec(path: string): StudySpec {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     throw new InputError(`${path}: cannot read the spec (${(error as Error).message})`);
   }
-  return parseGenerationsSpec(text, path);
+  return parseStudySpec(text, path);
 }
 
+/**
+ * Starts the study's workflow (its kind's), draws its progress until it ends, then prints its
+ * table and writes its report; with `detach`, prints the workflow id and returns at once.
+ */
 export async function startAndFollow(
   client: Client,
   config: ClabConfig,
-  spec: GenerationsSpec,
+  spec: StudySpec,
   force: string[],
   opts: { detach?: boolean; reportDir?: string },
 ): Promise<void> {
+  const kind = studyKindOf(spec);
   const store = openStore(config.store);
   const workflowId = `study-${spec.name}-${Date.now().toString(36)}`;
-  const handle = await client.workflow.start(generationsStudy, {
+  const handle = await client.workflow.start(kind.workflow, {
     taskQueue: config.queues.cpu,
     workflowId,
     args: [
-      {
-        spec,
+      kind.input(spec, {
         force,
         cpuQueue: config.queues.cpu,
         gpuQueue: config.queues.gpu,
         store: store.location,
-      },
+      }),
     ],
   });
   console.error(`started ${workflowId}${force.length ? ` (forcing ${force.join(', ')})` : ''}`);
@@ -124,41 +132,35 @@ export async function startAndFollow(
     console.log(workflowId);
     return;
   }
-  const result = await loadGenerationsTable(store, await follow(client, handle, spec));
-  printStudyTable(result);
+  const result = await kind.load(
+    store,
+    await follow(client, handle, kind.workflows(spec, workflowId)),
+  );
+  kind.print(result);
   const dir = opts.reportDir ?? join(config.home, 'reports', workflowId);
-  const report = await writeGenerationsReport(result, store, dir, workflowId);
+  const report = await kind.writeReport(result, store, dir, workflowId);
   console.error(`${result.stageCount} stages (${result.cacheHits} from cache); report: ${report}`);
   console.log(workflowId);
 }
 
-/** Waits for the study, drawing a progress bar for the shared stages and one for each alpha's loop. */
+/** Waits for the study, drawing a progress bar for each of its workflows (see StudyKind.workflows). */
 async function follow(
   client: Client,
-  handle: WorkflowHandle<typeof generationsStudy>,
-  spec: GenerationsSpec,
-): Promise<GenerationsResult> {
+  handle: WorkflowHandle<AnyStudyKind['workflow']>,
+  workflows: StudyWorkflow[],
+): Promise<StudyResult> {
   const result = handle.result();
   let finished = false;
   result.then(
     () => (finished = true),
     () => (finished = true),
   );
-  const planned = plannedStages(spec);
-  const parts = [
-    {
-      label: 'shared',
-      handle: handle as WorkflowHandle,
-      total: planned.shared,
-      bar: new ProgressBar(),
-    },
-    ...spec.loop.alphas.map((alpha) => ({
-      label: `alpha=${alpha}`,
-      handle: client.workflow.getHandle(`${handle.workflowId}/alpha=${alpha}`),
-      total: planned.perLoop,
-      bar: new ProgressBar(),
-    })),
-  ];
+  const width = Math.max(10, ...workflows.map((w) => w.label.length));
+  const parts = workflows.map((w) => ({
+    ...w,
+    handle: client.workflow.getHandle(w.workflowId),
+    bar: new ProgressBar(),
+  }));
   const multi = new MultiLine();
   while (!finished) {
     const lines = await Promise.all(
@@ -167,8 +169,8 @@ async function follow(
         const done = progress?.stagesDone ?? 0;
         return p.bar.render(
           done,
-          p.total,
-          p.label.padEnd(10),
+          p.stages,
+          p.label.padEnd(width),
           `stages${progress?.cacheHits ? ` (${progress.cacheHits} cached)` : ''}  ${progress?.lastStage ?? ''}`,
           false,
         );
@@ -179,26 +181,4 @@ async function follow(
   }
   multi.done();
   return result;
-}
-
-export function printStudyTable(result: GenerationsTable): void {
-  const f = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : String(v));
-  console.log(
-    `${result.name}: metrics in embedding ${result.embeddingId} (generation 0 = real D_0)`,
-  );
-  console.log(
-    formatTable(
-      ['ALPHA', 'G', 'TRAINED ON', 'SAMPLES', 'FID', 'PRECISION', 'RECALL', 'CLASS TV'],
-      result.rows.map((r) => [
-        String(r.alpha),
-        String(r.generation),
-        String(r.trainedOn),
-        String(r.samples),
-        f(r.fid),
-        f(r.precision),
-        f(r.recall),
-        f(r.classHistogramDistance),
-      ]),
-    ),
-  );
 }

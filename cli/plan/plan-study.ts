@@ -9,8 +9,8 @@ import { SEARCH_ATTRIBUTES } from '../../infra/temporal-server.ts';
 import type { ClabConfig } from '../../lib/config.ts';
 import type { ArtifactStore } from '../../lib/storage/artifact-store.ts';
 import { openStore } from '../../lib/storage/open-store.ts';
-import type { GenerationsSpec } from '../../lib/studies/generations-spec.ts';
-import { generationsStudy } from '../../workflows/generations.ts';
+import type { StudySpec } from '../../lib/studies/specs/index.ts';
+import { studyKindOf } from '../studies/index.ts';
 import { createPlanActivities, type PlannedStage } from './plan-activities.ts';
 
 /** The workflows a plan runs: the very module the cpu workers register. */
@@ -21,7 +21,8 @@ const PLAN_QUEUE = 'plan';
 
 export interface PlanStudyOptions {
   config: Pick<ClabConfig, 'store' | 'trainer' | 'inference'>;
-  spec: GenerationsSpec;
+  /** A spec of any study kind. */
+  spec: StudySpec;
   /** Stage names to force, as `clab run --force` takes them. */
   force?: readonly string[];
   /** The store to plan against (default: the configured one). Only read. */
@@ -37,20 +38,24 @@ export interface PlanStudyOptions {
 }
 
 export interface StudyPlan {
-  /** Every stage of the study in the order it runs: the shared stages, then each alpha's loop. */
+  /**
+   * Every stage of the study in the order it runs: the study's own stages, then each child's (for
+   * the generational study, each alpha's loop), as its kind lists its workflows.
+   */
   stages: PlannedStage[];
   hits: number;
   computes: number;
 }
 
 /**
- * Plans a study without running it: the real `generationsStudy` workflow (with its loop and ingest
+ * Plans a study without running it: the real workflow of the spec's study kind (with its
  * children) runs on a private in-memory Temporal dev server, against a worker whose activities
  * look each stage up with the stage cache's own lookup, compute nothing and write nothing (see
  * createPlanActivities). What the workflow decides is what `clab run` would decide now.
  */
 export async function planStudy(options: PlanStudyOptions): Promise<StudyPlan> {
   const { spec } = options;
+  const kind = studyKindOf(spec);
   const force = [...(options.force ?? [])];
   const store = options.store ?? openStore(options.config.store);
   const code = options.code ?? new CodeFingerprints(options.config).snapshot();
@@ -87,11 +92,18 @@ export async function planStudy(options: PlanStudyOptions): Promise<StudyPlan> {
     });
     const workflowId = `plan-${spec.name}`;
     const stopWatching = new AbortController();
-    const finished = env.client.workflow.execute(generationsStudy, {
+    const finished = env.client.workflow.execute(kind.workflow, {
       taskQueue: PLAN_QUEUE,
       workflowId,
       workflowExecutionTimeout: options.timeoutMs ?? 30 * 60_000,
-      args: [{ spec, force, cpuQueue: PLAN_QUEUE, gpuQueue: PLAN_QUEUE, store: store.location }],
+      args: [
+        kind.input(spec, {
+          force,
+          cpuQueue: PLAN_QUEUE,
+          gpuQueue: PLAN_QUEUE,
+          store: store.location,
+        }),
+      ],
     });
     const watching = watchWorkflowTasks(env.client, stopWatching.signal);
     try {
@@ -111,8 +123,8 @@ export async function planStudy(options: PlanStudyOptions): Promise<StudyPlan> {
       await watching.catch(() => undefined);
       await finished.catch(() => undefined);
     }
-    // The study first, then each alpha's loop, each in the order its workflow looked stages up.
-    const order = [workflowId, ...spec.loop.alphas.map((alpha) => `${workflowId}/alpha=${alpha}`)];
+    // The study first, then its children, each in the order its workflow looked stages up.
+    const order = kind.workflows(spec, workflowId).map((w) => w.workflowId);
     const rank = (id: string) => (order.includes(id) ? order.indexOf(id) : order.length);
     const stages = plan
       .stages()

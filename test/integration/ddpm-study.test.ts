@@ -8,9 +8,12 @@ import type { TrainProgress } from '../../activities/train.ts';
 import type { ClabConfig } from '../../lib/config.ts';
 import type { DatasetManifest } from '../../lib/datasets/manifest.ts';
 import { getJson } from '../../lib/storage/json-artifacts.ts';
-import { generationsSpecSchema, type GenerationsSpec } from '../../lib/studies/generations-spec.ts';
+import {
+  generationsSpecSchema,
+  type GenerationsSpec,
+} from '../../lib/studies/specs/generations.ts';
 import type { TrainerEvent } from '../../lib/trainer/trainer-events.ts';
-import { generationsStudy } from '../../workflows/generations.ts';
+import { generationsStudy } from '../../workflows/studies/generations.ts';
 import { loadGenerationsTable, type GenerationsTable } from '../../cli/generations-table.ts';
 import { failedAttempts, failureChain } from '../helpers/failures.ts';
 import { withWorkers } from '../helpers/in-process-worker.ts';

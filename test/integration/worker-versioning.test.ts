@@ -12,8 +12,8 @@ import { describe, expect, it } from 'vitest';
 import { loadGenerationsTable } from '../../cli/generations-table.ts';
 import { workflowTaskBuilds } from '../../cli/run-history.ts';
 import { configFromEnv, type ClabConfig } from '../../lib/config.ts';
-import { generationsSpecSchema } from '../../lib/studies/generations-spec.ts';
-import { generationsStudy } from '../../workflows/generations.ts';
+import { generationsSpecSchema } from '../../lib/studies/specs/generations.ts';
+import { generationsStudy } from '../../workflows/studies/generations.ts';
 import { startWorkers, type RunningWorkers } from '../helpers/in-process-worker.ts';
 import { isolatedEnv, s3StoreOf, testClient } from '../helpers/stack.ts';
 

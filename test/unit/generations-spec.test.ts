@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../lib/input-error.ts';
-import { parseGenerationsSpec } from '../../lib/studies/generations-spec.ts';
+import { parseGenerationsSpec } from '../../lib/studies/specs/generations.ts';
 
 const demo = readFileSync(new URL('../../studies/generations-gmm.yaml', import.meta.url), 'utf8');
 

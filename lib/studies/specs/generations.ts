@@ -1,43 +1,28 @@
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { InputError } from '../input-error.ts';
-
-const int = (min: number, max: number) => z.number().int().min(min).max(max);
+import {
+  classes,
+  datasetName,
+  evaluation,
+  int,
+  seed,
+  studyName,
+  type EmbeddingSpec,
+} from './common.ts';
+import { parseSpecYaml, validateSpec } from './parse.ts';
 
 /** The generational retraining study (Martinez et al., 2023; STUDIES.md B) as a validated spec. */
 export const generationsSpecSchema = z.strictObject({
   study: z.literal('generations'),
-  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes'),
-  seed: int(0, 2 ** 31 - 1),
+  name: studyName,
+  seed,
   dataset: z.strictObject({
-    name: z.literal('fashion-mnist'),
+    name: datasetName,
     /** |D_0|: a class-balanced subset of the real training split. */
     subset: int(10, 10_000_000),
     /** Only these class indices (all by default): D_0, the real reference and the samples. */
-    classes: z.array(int(0, 255)).min(1).max(256).optional(),
+    classes,
   }),
-  evaluation: z.strictObject({
-    /** Real test images and generated images embedded for FID / precision / recall. */
-    samples: int(10, 1_000_000).default(2000),
-    k: int(1, 100).default(3),
-    embedding: z.discriminatedUnion('kind', [
-      z.strictObject({
-        kind: z.literal('pca'),
-        components: int(2, 1024).default(64),
-        fitSamples: int(100, 10_000_000).default(5000),
-      }),
-      /** The CNN classifier trainer's penultimate layer, trained on real training images. */
-      z.strictObject({
-        kind: z.literal('classifier'),
-        trainSamples: int(100, 10_000_000).default(10_000),
-        epochs: int(1, 1000).default(2),
-        batchSize: int(1, 4096).default(128),
-        featureDim: int(2, 4096).default(128),
-        learningRate: z.number().gt(0).lt(1).default(0.001),
-        threads: int(1, 256).default(1),
-      }),
-    ]),
-  }),
+  evaluation,
   generator: z.discriminatedUnion('kind', [
     z.strictObject({
       kind: z.enum(['gmm', 'gaussian']),
@@ -84,27 +69,9 @@ export const generationsSpecSchema = z.strictObject({
 
 export type GenerationsSpec = z.infer<typeof generationsSpecSchema>;
 export type GeneratorSpec = GenerationsSpec['generator'];
-export type EmbeddingSpec = GenerationsSpec['evaluation']['embedding'];
+export type { EmbeddingSpec };
 
 /** Parses and validates a YAML (or JSON) study spec; errors name the file and each field path. */
 export function parseGenerationsSpec(text: string, fileName: string): GenerationsSpec {
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (error) {
-    throw new InputError(`${fileName}: not valid YAML: ${(error as Error).message}`);
-  }
-  const result = generationsSpecSchema.safeParse(raw);
-  if (!result.success) {
-    const lines = result.error.issues.map((issue) => {
-      const path = issue.path.length ? issue.path.join('.') : '(top level)';
-      const keys =
-        'keys' in issue && Array.isArray(issue.keys)
-          ? ` ${issue.keys.map((k) => `\`${String(k)}\``).join(', ')}`
-          : '';
-      return `  ${path}: ${issue.message}${keys}`;
-    });
-    throw new InputError(`${fileName}: invalid study spec:\n${lines.join('\n')}`);
-  }
-  return result.data;
+  return validateSpec(generationsSpecSchema, parseSpecYaml(text, fileName), fileName);
 }

@@ -1,0 +1,38 @@
+import type { GenerationsSpec } from '../../lib/studies/specs/generations.ts';
+import { generationsStudy } from '../../workflows/studies/generations.ts';
+import { loadGenerationsTable, printGenerationsTable } from '../generations-table.ts';
+import { writeGenerationsReport } from '../study-report.ts';
+import { defineStudyKind } from './kind.ts';
+
+/** The generational retraining study: a parent workflow, then one loop child per alpha. */
+export const generations = defineStudyKind({
+  workflow: generationsStudy,
+  input: (spec: GenerationsSpec, { force, cpuQueue, gpuQueue, store }) => ({
+    spec,
+    force,
+    cpuQueue,
+    gpuQueue,
+    store,
+  }),
+  workflows: (spec, workflowId) => {
+    const planned = plannedStages(spec);
+    return [
+      { label: 'shared', workflowId, stages: planned.shared },
+      ...spec.loop.alphas.map((alpha) => ({
+        label: `alpha=${alpha}`,
+        workflowId: `${workflowId}/alpha=${alpha}`,
+        stages: planned.perLoop,
+      })),
+    ];
+  },
+  load: loadGenerationsTable,
+  print: printGenerationsTable,
+  writeReport: writeGenerationsReport,
+});
+
+/** How many stages the parent and each loop of a study run (workflows/studies/generations.ts). */
+export function plannedStages(spec: GenerationsSpec): { shared: number; perLoop: number } {
+  const mixStages = { accumulate: 1, replace: 0, fresh: 2 }[spec.loop.mode];
+  const embeddingStages = spec.evaluation.embedding.kind === 'classifier' ? 2 : 0;
+  return { shared: 9 + embeddingStages, perLoop: spec.loop.generations * (5 + mixStages) };
+}

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+
+// Schema pieces every study kind shares: a study's name and seed, its dataset, and how its
+// metrics are computed (the embedding, the samples, k).
+
+export const int = (min: number, max: number) => z.number().int().min(min).max(max);
+
+export const studyName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes');
+
+export const seed = int(0, 2 ** 31 - 1);
+
+/** The datasets a study can ingest by name. */
+export const datasetName = z.literal('fashion-mnist');
+
+/** Only these class indices (all by default). */
+export const classes = z.array(int(0, 255)).min(1).max(256).optional();
+
+/** The embedding the metrics are computed in. */
+export const metricEmbedding = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('pca'),
+    components: int(2, 1024).default(64),
+    fitSamples: int(100, 10_000_000).default(5000),
+  }),
+  /** The CNN classifier trainer's penultimate layer, trained on real training images. */
+  z.strictObject({
+    kind: z.literal('classifier'),
+    trainSamples: int(100, 10_000_000).default(10_000),
+    epochs: int(1, 1000).default(2),
+    batchSize: int(1, 4096).default(128),
+    featureDim: int(2, 4096).default(128),
+    learningRate: z.number().gt(0).lt(1).default(0.001),
+    threads: int(1, 256).default(1),
+  }),
+]);
+
+/** FID, precision / recall and class metrics against the real test split. */
+export const evaluation = z.strictObject({
+  /** Real test images and generated images embedded for FID / precision / recall. */
+  samples: int(10, 1_000_000).default(2000),
+  k: int(1, 100).default(3),
+  embedding: metricEmbedding,
+});
+
+export type EmbeddingSpec = z.infer<typeof metricEmbedding>;
+export type EvaluationSpec = z.infer<typeof evaluation>;
