@@ -13,8 +13,10 @@ import { createFitGeneratorActivities } from './stages/fit-generator.ts';
 import { createGaussianChainsActivities } from './stages/gaussian-chains.ts';
 import { createMixDatasetsActivities } from './stages/mix-datasets.ts';
 import { createRealSubsetActivities } from './stages/real-subset.ts';
+import { createReplaceMixActivities } from './stages/replace-mix.ts';
 import { createSampleGridActivities } from './stages/sample-grid.ts';
 import { createSampleImagesActivities } from './stages/sample-images.ts';
+import { createShiftTestSetActivities } from './stages/shift-test-set.ts';
 import { createStudyTableActivities } from './study-tables.ts';
 import { createTrainActivities } from './train.ts';
 
@@ -36,6 +38,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createFitGeneratorActivities(deps),
     ...createSampleImagesActivities(deps),
     ...createMixDatasetsActivities(deps),
+    ...createReplaceMixActivities(deps),
+    ...createShiftTestSetActivities(deps),
     ...createEvaluateActivities(deps),
     ...createSampleGridActivities(deps),
     ...createGaussianChainsActivities(deps),

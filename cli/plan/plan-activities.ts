@@ -71,11 +71,27 @@ type StageActivityName = Exclude<keyof Activities, NonStageActivity>;
  * stage returns placeholders for the outputs and zeros for the facts (what the workflows need to
  * carry on). Typed over every activity, so a new stage activity does not compile until it is here.
  */
+const MIX_FACTS = {
+  count: 0,
+  classHistogram: [],
+  fromReal: 0,
+  fromOther: 0,
+  realPerClass: [],
+  otherPerClass: [],
+};
+
 const STAGE_OUTPUTS: Record<
   StageActivityName,
   { outputs: readonly string[]; facts: StageOutput['facts']; idFact?: string }
 > = {
   realSubset: { outputs: ['dataset'], facts: { count: 0, classHistogram: [] } },
+  replaceMix: { outputs: ['dataset', 'provenance'], facts: MIX_FACTS },
+  fillMix: { outputs: ['dataset', 'provenance', 'subset'], facts: MIX_FACTS },
+  appendMix: { outputs: ['dataset', 'provenance'], facts: MIX_FACTS },
+  shiftTestSet: {
+    outputs: ['dataset'],
+    facts: { count: 0, classHistogram: [], shift: '', severity: 0, parameter: 0, meanAbsChange: 0 },
+  },
   fitEmbedding: { outputs: ['embedding'], facts: {}, idFact: 'embeddingId' },
   embed: { outputs: ['features'], facts: { rows: 0 } },
   fitGenerator: { outputs: ['model'], facts: { trainedOn: 0 } },
