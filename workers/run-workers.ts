@@ -7,6 +7,7 @@ import { CodeFingerprints, REPO_ROOT } from '../activities/code-fingerprints.ts'
 import { guardThreadCode } from '../activities/compute/run-in-thread.ts';
 import { createActivities } from '../activities/index.ts';
 import type { ClabConfig } from '../lib/config.ts';
+import type { ArtifactStore } from '../lib/storage/artifact-store.ts';
 import { openStore } from '../lib/storage/open-store.ts';
 import { codeVersion } from './code-version.ts';
 import { routeVersion, workerDeploymentVersion, type RoutingOutcome } from './deployment.ts';
@@ -25,6 +26,8 @@ export interface WorkerOptions {
   roles: readonly QueueRole[];
   /** A prebuilt workflow bundle (tests share one); by default the workflows are bundled at start. */
   workflowBundle?: WorkflowBundle;
+  /** The store the activities use (default: the one the config names; tests wrap it). */
+  store?: ArtifactStore;
   /** Where the deployment routing lines go; by default stderr, prefixed `clab worker:`. */
   log?: (line: string) => void;
 }
@@ -53,6 +56,7 @@ export async function createWorkers({
   roles,
   workflowBundle,
   log = stderrLog,
+  store = openStore(config.store),
 }: WorkerOptions): Promise<CreatedWorkers> {
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   // The code this process loaded, fingerprinted now: stage keys describe it, and compute threads
@@ -62,7 +66,7 @@ export async function createWorkers({
     code.assertUnchanged([relative(REPO_ROOT, fileURLToPath(module))], 'compute thread'),
   );
   const activities = createActivities({
-    store: openStore(config.store),
+    store,
     code,
     codeVersion: codeVersion(),
     trainer: config.trainer,

@@ -1,6 +1,7 @@
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { WorkerDeploymentVersion } from '@temporalio/common';
 import type { ClabConfig } from '../../lib/config.ts';
+import type { ArtifactStore } from '../../lib/storage/artifact-store.ts';
 import type { RoutingOutcome } from '../../workers/deployment.ts';
 import { createWorkers, type QueueRole } from '../../workers/run-workers.ts';
 
@@ -22,6 +23,7 @@ export interface RunningWorkers {
 export async function startWorkers(
   config: ClabConfig,
   roles: readonly QueueRole[] = ['cpu', 'gpu'],
+  store?: ArtifactStore,
 ): Promise<RunningWorkers> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -31,6 +33,7 @@ export async function startWorkers(
     config,
     roles,
     log: () => {},
+    ...(store ? { store } : {}),
   });
   const running = Promise.all(workers.map((w) => w.run()));
   let stopped: Promise<void> | undefined;
@@ -49,8 +52,12 @@ export async function startWorkers(
 }
 
 /** Runs `fn` while cpu and gpu workers for `config` run in this process, then shuts them down. */
-export async function withWorkers<T>(config: ClabConfig, fn: () => Promise<T>): Promise<T> {
-  const workers = await startWorkers(config);
+export async function withWorkers<T>(
+  config: ClabConfig,
+  fn: () => Promise<T>,
+  store?: ArtifactStore,
+): Promise<T> {
+  const workers = await startWorkers(config, ['cpu', 'gpu'], store);
   try {
     return await fn();
   } finally {

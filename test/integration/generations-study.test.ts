@@ -4,12 +4,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ClabConfig } from '../../lib/config.ts';
 import type { DatasetManifest } from '../../lib/datasets/manifest.ts';
-import type { GenerationsSpec } from '../../lib/studies/generations-spec.ts';
-import { generationsSpecSchema } from '../../lib/studies/generations-spec.ts';
+import type { ArtifactStore } from '../../lib/storage/artifact-store.ts';
+import type { GenerationsSpec } from '../../lib/studies/specs/generations.ts';
+import { generationsSpecSchema } from '../../lib/studies/specs/generations.ts';
 import { getJson } from '../../lib/storage/json-artifacts.ts';
 import type { StageEntry } from '../../lib/studies/stage.ts';
 import { STUDY_TABLE_FORMAT } from '../../lib/studies/study-table.ts';
-import { generationsStudy, studyProgress } from '../../workflows/generations.ts';
+import { studyProgress } from '../../workflows/blocks/progress.ts';
+import { generationsStudy } from '../../workflows/studies/generations.ts';
 import { loadGenerationsTable, type GenerationsTable } from '../../cli/generations-table.ts';
 import { failedAttempts, failureChain } from '../helpers/failures.ts';
 import { historyFigures } from '../helpers/history-figures.ts';
@@ -33,24 +35,28 @@ async function run(
   s: GenerationsSpec,
   force: string[] = [],
   continueAsNewAfterEvents?: number,
+  store?: ArtifactStore,
 ) {
   const client = await testClient();
   const workflowId = `study-test-${Date.now()}-${counter++}`;
-  const result = await withWorkers(config, () =>
-    client.workflow.execute(generationsStudy, {
-      taskQueue: config.queues.cpu,
-      workflowId,
-      args: [
-        {
-          spec: s,
-          force,
-          cpuQueue: config.queues.cpu,
-          gpuQueue: config.queues.gpu,
-          store: s3StoreOf(config).location,
-          ...(continueAsNewAfterEvents ? { continueAsNewAfterEvents } : {}),
-        },
-      ],
-    }),
+  const result = await withWorkers(
+    config,
+    () =>
+      client.workflow.execute(generationsStudy, {
+        taskQueue: config.queues.cpu,
+        workflowId,
+        args: [
+          {
+            spec: s,
+            force,
+            cpuQueue: config.queues.cpu,
+            gpuQueue: config.queues.gpu,
+            store: s3StoreOf(config).location,
+            ...(continueAsNewAfterEvents ? { continueAsNewAfterEvents } : {}),
+          },
+        ],
+      }),
+    store,
   );
   return { result: await loadGenerationsTable(s3StoreOf(config), result), workflowId };
 }
@@ -173,6 +179,56 @@ describe('generational study', () => {
     expect(computed(again)).toEqual(['D0']);
     expect(await store.has(shard)).toBe(true);
     expect(outputsByLabel(again)).toEqual(outputsByLabel(first));
+  }, 600_000);
+
+  it('an input that vanishes after its lookup: the run recomputes the stage that made it and goes on', async () => {
+    const store = s3StoreOf(a.config);
+    const features = first.stages.find((s) => s.label === 'D0 features')!.outputs.features!;
+    // The workers' store deletes D0's features for real the first time a stage reads them: after
+    // their stage was looked up (and found whole), when the forced D0 metrics read them.
+    let vanished = false;
+    const vanishing: ArtifactStore = {
+      location: store.location,
+      put: (bytes) => store.put(bytes),
+      get: async (digest) => {
+        if (digest === features && !vanished) {
+          vanished = true;
+          await store.delete(features);
+        }
+        return store.get(digest);
+      },
+      has: (digest) => store.has(digest),
+      size: (digest) => store.size(digest),
+      delete: (digest) => store.delete(digest),
+      listKeys: () => store.listKeys(),
+      putRecord: (name, bytes) => store.putRecord(name, bytes),
+      getRecord: (name) => store.getRecord(name),
+    };
+    const { result: again, workflowId } = await run(
+      a.config,
+      spec,
+      ['evaluate'],
+      undefined,
+      vanishing,
+    );
+    expect(vanished).toBe(true);
+    expect(await store.has(features)).toBe(true);
+    expect(outputsByLabel(again)).toEqual(outputsByLabel(first));
+    // The D0 metrics failed once on the missing features (not retried: it could not help) ...
+    const events = (await (await testClient()).workflow.getHandle(workflowId).fetchHistory())
+      .events!;
+    const missing = events.filter(
+      (e) =>
+        e.activityTaskFailedEventAttributes?.failure?.applicationFailureInfo?.type ===
+        'ArtifactNotFoundError',
+    );
+    expect(missing).toHaveLength(1);
+    // ... then the D0 features were recomputed (embed ran in this run, where every embed stage is
+    // cached) and the metrics succeeded.
+    const scheduled = events
+      .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
+      .filter((n): n is string => n !== undefined);
+    expect(scheduled.filter((n) => n === 'embed')).toHaveLength(1);
   }, 600_000);
 
   it('a stage that keeps failing fails the study once (no retries), and a fixed rerun resumes from it', async () => {

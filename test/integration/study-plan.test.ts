@@ -17,9 +17,9 @@ import { planStudy, PLAN_WORKFLOWS_PATH, type StudyPlan } from '../../cli/plan/p
 import { hashingStore, PlanStoreError, readOnlyStore } from '../../cli/plan/read-only-store.ts';
 import type { ClabConfig } from '../../lib/config.ts';
 import { sha256 } from '../../lib/digest.ts';
-import type { GenerationsSpec } from '../../lib/studies/generations-spec.ts';
-import { generationsSpecSchema } from '../../lib/studies/generations-spec.ts';
-import { generationsStudy } from '../../workflows/generations.ts';
+import type { GenerationsSpec } from '../../lib/studies/specs/generations.ts';
+import { generationsSpecSchema } from '../../lib/studies/specs/generations.ts';
+import { generationsStudy } from '../../workflows/studies/generations.ts';
 import { withWorkers } from '../helpers/in-process-worker.ts';
 import { isolatedConfig, listAll, s3StoreOf, testClient } from '../helpers/stack.ts';
 
@@ -198,41 +198,72 @@ describe('clab plan', () => {
     });
   }, 120_000);
 
-  it('changed code: the stages it computes have new keys and say `new code` with the changed file', async () => {
-    // a copy of the stage code with one edit, fingerprinted as a worker started on it would
+  /** Plans the spec with the code of a copy of the tree in which `path` got one edit. */
+  async function planWithEdit(path: string): Promise<StudyPlan> {
+    // a copy of the tree with one edit, fingerprinted as a worker started on it would
     const root = mkdtempSync(join(tmpdir(), 'clab-plan-code-'));
     try {
-      for (const dir of ['activities', 'lib', 'workflows'])
-        cpSync(join(REPO_ROOT, dir), join(root, dir), { recursive: true });
+      for (const dir of ['activities', 'lib', 'workflows', 'trainers'])
+        cpSync(join(REPO_ROOT, dir), join(root, dir), {
+          recursive: true,
+          filter: (src) => !src.includes('.venv') && !src.includes('__pycache__'),
+        });
+      cpSync(join(REPO_ROOT, 'README.md'), join(root, 'README.md'));
       symlinkSync(join(REPO_ROOT, 'node_modules'), join(root, 'node_modules'));
-      const edited = join(root, 'activities', 'stages', 'sample-grid.ts');
-      writeFileSync(edited, `${readFileSync(edited, 'utf8')}// an edit\n`);
-      const p = await planStudy({
+      const edited = join(root, path);
+      const comment = path.endsWith('.md') ? '\nan edit\n' : '// an edit\n';
+      writeFileSync(edited, `${readFileSync(edited, 'utf8')}${comment}`);
+      return await planStudy({
         config: a.config,
         spec,
         code: new CodeFingerprints(a.config, root),
         workflowBundle: bundle,
       });
-      const computing = p.stages.filter((s) => s.status === 'compute');
-      expect(computing.map((s) => s.label)).toEqual([
-        'D0 grid',
-        'alpha=0.5/g=1 grid',
-        'alpha=0.5/g=2 grid',
-        'alpha=1/g=1 grid',
-        'alpha=1/g=2 grid',
-      ]);
-      for (const s of computing) {
-        expect(s).toMatchObject({
-          reason: 'new-code',
-          changedFiles: ['activities/stages/sample-grid.ts'],
-        });
-        expect(s.key).not.toBe(first.stages.find((f) => f.label === s.label)!.key);
-      }
-      expect(formatPlan(p)).toMatch(
-        /\nD0 grid +sampleGrid +[0-9a-f]{12} +compute +new code: activities\/stages\/sample-grid\.ts\n/,
-      );
     } finally {
       rmSync(root, { recursive: true, force: true });
+    }
+  }
+
+  it('changed code: the stages it computes have new keys and say `new code` with the changed file', async () => {
+    const p = await planWithEdit('activities/stages/sample-grid.ts');
+    const computing = p.stages.filter((s) => s.status === 'compute');
+    expect(computing.map((s) => s.label)).toEqual([
+      'D0 grid',
+      'alpha=0.5/g=1 grid',
+      'alpha=0.5/g=2 grid',
+      'alpha=1/g=1 grid',
+      'alpha=1/g=2 grid',
+    ]);
+    for (const s of computing) {
+      expect(s).toMatchObject({
+        reason: 'new-code',
+        changedFiles: ['activities/stages/sample-grid.ts'],
+      });
+      expect(s.key).not.toBe(first.stages.find((f) => f.label === s.label)!.key);
+    }
+    expect(formatPlan(p)).toMatch(
+      /\nD0 grid +sampleGrid +[0-9a-f]{12} +compute +new code: activities\/stages\/sample-grid\.ts\n/,
+    );
+  });
+
+  it('an edit of lib/metrics/fid.ts recomputes exactly the evaluation stages', async () => {
+    const p = await planWithEdit('lib/metrics/fid.ts');
+    const computing = p.stages.filter((s) => s.status === 'compute');
+    expect(computing.map((s) => s.label)).toEqual([
+      'D0 metrics',
+      'alpha=0.5/g=1 metrics',
+      'alpha=0.5/g=2 metrics',
+      'alpha=1/g=1 metrics',
+      'alpha=1/g=2 metrics',
+    ]);
+    for (const s of computing)
+      expect(s).toMatchObject({ reason: 'new-code', changedFiles: ['lib/metrics/fid.ts'] });
+  });
+
+  it('an edit of README.md (or the trainers, which this study does not use) recomputes nothing', async () => {
+    for (const path of ['README.md', 'trainers/ddpm.py']) {
+      const p = await planWithEdit(path);
+      expect(p.computes, path).toBe(0);
     }
   });
 
