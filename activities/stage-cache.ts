@@ -59,6 +59,8 @@ export function createStageCacheActivities({ store, code, codeVersion }: StageCa
       call: StageCall;
       reuse: boolean;
       label?: string;
+      /** Check every output in the store again, not from this run's memory (a vanished input). */
+      recheck?: boolean;
     }): Promise<StageLookup> {
       const stageCode = code.stage(input.call.name, input.call.params);
       const key = sha256(canonicalJson(stageKeyMaterial(input.call, stageCode.fingerprint)));
@@ -68,9 +70,11 @@ export function createStageCacheActivities({ store, code, codeVersion }: StageCa
       if (!record) return { ...found, miss: await whyNew(input.call, stageCode.manifest) };
       const exists = seenIn(runOf());
       for (const digest of [...Object.values(record.outputs), ...(record.closure ?? [])]) {
-        if (exists.has(digest)) continue;
-        if (!(await store.has(digest)))
+        if (exists.has(digest) && !input.recheck) continue;
+        if (!(await store.has(digest))) {
+          exists.delete(digest);
           return { ...found, miss: { reason: 'missing-output', missing: digest } };
+        }
         exists.add(digest);
       }
       const { outputs, facts, attempt, computeMs } = record;

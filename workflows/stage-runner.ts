@@ -26,6 +26,7 @@ type Work = (codeFingerprint: Sha256) => Promise<StageOutput>;
 /** Stage activities: each takes its parameters and inputs as one flat object. */
 type StageActivityName =
   | 'realSubset'
+  | 'splitSubset'
   | 'fitEmbedding'
   | 'embed'
   | 'fitGenerator'
@@ -40,7 +41,8 @@ type StageActivityName =
   | 'gaussianChainsGeneration'
   | 'train'
   | 'generate'
-  | 'defineOnnxEmbedding';
+  | 'defineOnnxEmbedding'
+  | 'classify';
 
 const RETRY = {
   initialInterval: '2s',
@@ -156,6 +158,7 @@ export class StageRunner {
         call: producer.call,
         reuse: true,
         label: producer.label,
+        recheck: true,
       });
       if (hit) continue;
       const output = await producer.work(code);
