@@ -21,6 +21,21 @@ export function heartbeat(details?: unknown): void {
   currentContext()?.heartbeat(details);
 }
 
+/**
+ * Runs `work` while heartbeating every few seconds, so that a short activity with no progress of
+ * its own (a cache lookup over a large manifest) is noticed within its heartbeat timeout when its
+ * worker dies, not after its whole start-to-close timeout.
+ */
+export async function whileHeartbeating<T>(work: () => Promise<T>): Promise<T> {
+  heartbeat();
+  const beat = setInterval(() => heartbeat(), 5000);
+  try {
+    return await work();
+  } finally {
+    clearInterval(beat);
+  }
+}
+
 /** The heartbeat details the previous attempt of this activity left, if any (what a retry resumes from). */
 export function previousHeartbeat<T>(): T | undefined {
   return currentContext()?.info.heartbeatDetails as T | undefined;

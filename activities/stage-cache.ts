@@ -13,6 +13,7 @@ import {
   type StageOutput,
   type StageRecord,
 } from '../lib/studies/stage.ts';
+import { whileHeartbeating } from './activity-context.ts';
 import type { CodeFingerprints } from './code-fingerprints.ts';
 
 export interface StageCacheDeps {
@@ -62,23 +63,7 @@ export function createStageCacheActivities({ store, code, codeVersion }: StageCa
       /** Check every output in the store again, not from this run's memory (a vanished input). */
       recheck?: boolean;
     }): Promise<StageLookup> {
-      const stageCode = code.stage(input.call.name, input.call.params);
-      const key = sha256(canonicalJson(stageKeyMaterial(input.call, stageCode.fingerprint)));
-      const found = { key, code: stageCode.fingerprint };
-      if (!input.reuse) return { ...found, miss: { reason: 'forced' } };
-      const record = await getJsonRecord<StageRecord>(store, `stages/${key}`);
-      if (!record) return { ...found, miss: await whyNew(input.call, stageCode.manifest) };
-      const exists = seenIn(runOf());
-      for (const digest of [...Object.values(record.outputs), ...(record.closure ?? [])]) {
-        if (exists.has(digest) && !input.recheck) continue;
-        if (!(await store.has(digest))) {
-          exists.delete(digest);
-          return { ...found, miss: { reason: 'missing-output', missing: digest } };
-        }
-        exists.add(digest);
-      }
-      const { outputs, facts, attempt, computeMs } = record;
-      return { ...found, hit: { outputs, facts, attempt, computeMs } };
+      return whileHeartbeating(() => lookup(input));
     },
 
     async recordStage(input: {
@@ -87,37 +72,63 @@ export function createStageCacheActivities({ store, code, codeVersion }: StageCa
       call: StageCall;
       output: StageOutput;
     }): Promise<void> {
-      const info = Context.current().info;
-      const record: StageRecord = {
-        key: input.key,
-        ...input.call,
-        ...input.output,
-        code: input.code,
-        codeVersion,
-        closure: await closureOf(store, Object.values(input.output.outputs)),
-        workflowId: info.workflowExecution?.workflowId ?? '',
-        runId: info.workflowExecution?.runId ?? '',
-        finishedAt: new Date().toISOString(),
-      };
-      await putJsonRecord(
-        store,
-        `code/${input.code}`,
-        code.stage(input.call.name, input.call.params).manifest,
-      );
-      await putJsonRecord(store, `stages/${input.key}`, record);
-      await putJsonRecord(
-        store,
-        `stage-calls/${sha256(canonicalJson(stageCallMaterial(input.call)))}`,
-        {
-          key: input.key,
-          code: input.code,
-        },
-      );
-      for (const digest of Object.values(input.output.outputs)) {
-        await putJsonRecord(store, `produced-by/${digest}`, { stage: input.key });
-      }
+      return whileHeartbeating(() => record(input));
     },
   };
+
+  async function lookup(input: {
+    call: StageCall;
+    reuse: boolean;
+    recheck?: boolean;
+  }): Promise<StageLookup> {
+    const stageCode = code.stage(input.call.name, input.call.params);
+    const key = sha256(canonicalJson(stageKeyMaterial(input.call, stageCode.fingerprint)));
+    const found = { key, code: stageCode.fingerprint };
+    if (!input.reuse) return { ...found, miss: { reason: 'forced' } };
+    const record = await getJsonRecord<StageRecord>(store, `stages/${key}`);
+    if (!record) return { ...found, miss: await whyNew(input.call, stageCode.manifest) };
+    const exists = seenIn(runOf());
+    for (const digest of [...Object.values(record.outputs), ...(record.closure ?? [])]) {
+      if (exists.has(digest) && !input.recheck) continue;
+      if (!(await store.has(digest))) {
+        exists.delete(digest);
+        return { ...found, miss: { reason: 'missing-output', missing: digest } };
+      }
+      exists.add(digest);
+    }
+    const { outputs, facts, attempt, computeMs } = record;
+    return { ...found, hit: { outputs, facts, attempt, computeMs } };
+  }
+
+  async function record(input: {
+    key: string;
+    code: Sha256;
+    call: StageCall;
+    output: StageOutput;
+  }): Promise<void> {
+    const info = Context.current().info;
+    const stageRecord: StageRecord = {
+      key: input.key,
+      ...input.call,
+      ...input.output,
+      code: input.code,
+      codeVersion,
+      closure: await closureOf(store, Object.values(input.output.outputs)),
+      workflowId: info.workflowExecution?.workflowId ?? '',
+      runId: info.workflowExecution?.runId ?? '',
+      finishedAt: new Date().toISOString(),
+    };
+    const callDigest = sha256(canonicalJson(stageCallMaterial(input.call)));
+    await putJsonRecord(
+      store,
+      `code/${input.code}`,
+      code.stage(input.call.name, input.call.params).manifest,
+    );
+    await putJsonRecord(store, `stages/${input.key}`, stageRecord);
+    await putJsonRecord(store, `stage-calls/${callDigest}`, { key: input.key, code: input.code });
+    for (const digest of Object.values(input.output.outputs))
+      await putJsonRecord(store, `produced-by/${digest}`, { stage: input.key });
+  }
 
   /** A miss with no record: the same call under other code, or a call never computed. */
   async function whyNew(call: StageCall, manifest: CodeManifest): Promise<StageMiss> {

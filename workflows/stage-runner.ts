@@ -70,7 +70,12 @@ const ATTEMPT_TIMEOUTS: Readonly<Record<string, string>> = {
   generate: '12 hours',
 };
 const DEFAULT_ATTEMPT_TIMEOUT = '6 hours';
-const CACHE_TIMEOUTS = { startToCloseTimeout: '5 minutes' } as const;
+// Lookups and records heartbeat: a lost worker costs 30 s, not the start-to-close limit, which
+// only bounds a closure check over a very large manifest.
+const CACHE_TIMEOUTS = {
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '30 seconds',
+} as const;
 
 /**
  * Runs the stages of a study with the stage cache: look the stage's key up, reuse a complete
