@@ -6,6 +6,7 @@ import { createGenerateActivities } from './generate.ts';
 import { createIngestActivities } from './ingest.ts';
 import { createOnnxEmbeddingActivities } from './onnx-embedding.ts';
 import { createStageCacheActivities } from './stage-cache.ts';
+import { createClassifyActivities } from './stages/classify.ts';
 import { createEmbedActivities } from './stages/embed.ts';
 import { createEvaluateActivities } from './stages/evaluate.ts';
 import { createFitEmbeddingActivities } from './stages/fit-embedding.ts';
@@ -17,6 +18,7 @@ import { createReplaceMixActivities } from './stages/replace-mix.ts';
 import { createSampleGridActivities } from './stages/sample-grid.ts';
 import { createSampleImagesActivities } from './stages/sample-images.ts';
 import { createShiftTestSetActivities } from './stages/shift-test-set.ts';
+import { createSplitSubsetActivities } from './stages/split-subset.ts';
 import { createStudyTableActivities } from './study-tables.ts';
 import { createTrainActivities } from './train.ts';
 
@@ -33,6 +35,7 @@ export function createActivities(deps: ActivityDeps) {
   const { store, code } = deps;
   const stages = {
     ...createRealSubsetActivities(deps),
+    ...createSplitSubsetActivities(deps),
     ...createFitEmbeddingActivities(deps),
     ...createEmbedActivities(deps),
     ...createFitGeneratorActivities(deps),
@@ -46,6 +49,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createTrainActivities(deps),
     ...createGenerateActivities(deps),
     ...createOnnxEmbeddingActivities(deps),
+    ...createClassifyActivities(deps),
   };
   return {
     ...createIngestActivities({ store, codeVersion: code.stage('ingest').fingerprint }),

@@ -14,6 +14,7 @@ interface StageModules {
 
 const STAGES: Record<string, StageModules> = {
   realSubset: { modules: ['activities/stages/real-subset.ts'] },
+  splitSubset: { modules: ['activities/stages/split-subset.ts'] },
   fitEmbedding: { modules: ['activities/stages/fit-embedding.ts'] },
   embed: { modules: ['activities/stages/embed.ts'], runtime: 'onnx' },
   fitGenerator: { modules: ['activities/stages/fit-generator.ts'] },
@@ -29,6 +30,7 @@ const STAGES: Record<string, StageModules> = {
   generate: { modules: ['activities/generate.ts'], runtime: 'onnx' },
   defineOnnxEmbedding: { modules: ['activities/onnx-embedding.ts'], runtime: 'onnx' },
   train: { modules: ['activities/train.ts'], runtime: 'trainer' },
+  classify: { modules: ['activities/stages/classify.ts'], runtime: 'onnx' },
   // A custom stage: the ingest child workflow and its activities.
   ingest: { modules: ['activities/ingest.ts', 'workflows/ingest-dataset.ts'] },
 };

@@ -2,5 +2,6 @@
 // deterministic, no I/O (enforced by the lint rules for this folder). One file per study kind in
 // studies/, built from the shared blocks in blocks/.
 export { ingestDataset } from './ingest-dataset.ts';
+export { contaminationSeed, contaminationStudy } from './studies/contamination.ts';
 export { generationsLoop, generationsStudy } from './studies/generations.ts';
 export { varianceCollapseCheck, varianceCollapseLoop } from './variance-collapse.ts';

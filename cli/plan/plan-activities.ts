@@ -85,6 +85,10 @@ const STAGE_OUTPUTS: Record<
   { outputs: readonly string[]; facts: StageOutput['facts']; idFact?: string }
 > = {
   realSubset: { outputs: ['dataset'], facts: { count: 0, classHistogram: [] } },
+  splitSubset: {
+    outputs: ['dataset', 'rest'],
+    facts: { count: 0, classHistogram: [], restCount: 0, restClassHistogram: [] },
+  },
   replaceMix: { outputs: ['dataset', 'provenance'], facts: MIX_FACTS },
   fillMix: { outputs: ['dataset', 'provenance', 'subset'], facts: MIX_FACTS },
   appendMix: { outputs: ['dataset', 'provenance'], facts: MIX_FACTS },
@@ -106,6 +110,10 @@ const STAGE_OUTPUTS: Record<
   train: { outputs: ['model', 'onnx', 'checkpoint'], facts: { trainedOn: 0, steps: 0 } },
   generate: { outputs: ['dataset'], facts: { count: 0, classHistogram: [] } },
   defineOnnxEmbedding: { outputs: ['embedding'], facts: {}, idFact: 'embeddingId' },
+  classify: {
+    outputs: ['report'],
+    facts: { count: 0, accuracy: 0, perClassCount: [], perClassCorrect: [] },
+  },
 };
 
 export interface PlanActivityDeps {

@@ -1,5 +1,6 @@
 import { InputError } from '../../lib/input-error.ts';
 import type { SpecOf, StudyKindName, StudySpec } from '../../lib/studies/specs/index.ts';
+import { contamination } from './contamination.ts';
 import { generations } from './generations.ts';
 import type { AnyStudyKind } from './kind.ts';
 
@@ -11,6 +12,7 @@ export type { AnyStudyKind, StudyKind, StudyRunOptions, StudyWorkflow } from './
  */
 const STUDY_KINDS: { [K in StudyKindName]: AnyStudyKind<SpecOf<K>> } = {
   generations,
+  contamination,
 };
 
 /** The study kind of a spec. */

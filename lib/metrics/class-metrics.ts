@@ -46,3 +46,51 @@ export function accuracy(confusion: number[][]): { overall: number; perClass: nu
   });
   return { overall: total === 0 ? NaN : correct / total, perClass };
 }
+
+/**
+ * The predicted class of each row of a row-major `rows` x `cols` score matrix (logits or
+ * probabilities): the index of the row's largest value, the lowest such index on ties. A NaN score
+ * never wins (a row of NaNs predicts class 0).
+ */
+export function argmaxRows(scores: ArrayLike<number>, rows: number, cols: number): Uint8Array {
+  if (scores.length !== rows * cols)
+    throw new RangeError(`${scores.length} scores do not make ${rows} rows of ${cols}`);
+  if (cols < 1 || cols > 256) throw new RangeError(`Expected 1 to 256 classes, got ${cols}`);
+  const out = new Uint8Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let best = 0;
+    for (let c = 1; c < cols; c++) {
+      const v = scores[r * cols + c]!;
+      const b = scores[r * cols + best]!;
+      if (v > b || (Number.isNaN(b) && !Number.isNaN(v))) best = c;
+    }
+    out[r] = best;
+  }
+  return out;
+}
+
+/** What a classifier's evaluation on one labelled set reports (STUDIES.md "Metrics, defined once"). */
+export interface ClassificationReport {
+  count: number;
+  accuracy: number;
+  /** Correct / images of the class; null for a class with no images. */
+  perClassAccuracy: (number | null)[];
+  /** confusion[t][p]: images of true class t predicted as p. */
+  confusion: number[][];
+}
+
+/** Accuracy, per-class accuracy and the confusion matrix of predictions against labels. */
+export function classificationReport(
+  truth: ArrayLike<number>,
+  predicted: ArrayLike<number>,
+  classes: number,
+): ClassificationReport {
+  const confusion = confusionMatrix(truth, predicted, classes);
+  const { overall, perClass } = accuracy(confusion);
+  return {
+    count: truth.length,
+    accuracy: overall,
+    perClassAccuracy: perClass.map((a) => (Number.isNaN(a) ? null : a)),
+    confusion,
+  };
+}

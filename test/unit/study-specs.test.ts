@@ -54,27 +54,33 @@ describe('study specs: the union discriminated by `study:`', () => {
   it('rejects an unknown or missing `study:`, naming the known kinds', () => {
     const demo = example('generations-gmm.yaml');
     const unknown = errorOf(() =>
-      parseStudySpec(demo.replace('study: generations', 'study: contamination'), 'c.yaml'),
+      parseStudySpec(demo.replace('study: generations', 'study: contaminations'), 'c.yaml'),
     );
     expect(unknown).toBeInstanceOf(InputError);
     expect(unknown.message).toBe(
-      'c.yaml: invalid study spec:\n  study: unknown study kind `contamination` (known kinds: `generations`)',
+      'c.yaml: invalid study spec:\n  study: unknown study kind `contaminations` (known kinds: `generations`, `contamination`)',
     );
     expect(
       errorOf(() => parseStudySpec(demo.replace('study: generations\n', ''), 'm.yaml')).message,
-    ).toBe('m.yaml: invalid study spec:\n  study: missing (known kinds: `generations`)');
-    expect(STUDY_KIND_NAMES).toEqual(['generations']);
+    ).toBe(
+      'm.yaml: invalid study spec:\n  study: missing (known kinds: `generations`, `contamination`)',
+    );
+    expect(STUDY_KIND_NAMES).toEqual(['generations', 'contamination']);
   });
 });
 
 describe('the CLI’s study kinds', () => {
   it('every spec kind has an entry whose workflow the workers register under its name', () => {
-    for (const file of ['generations-gmm.yaml', 'generations-ddpm.yaml']) {
+    for (const file of [
+      'generations-gmm.yaml',
+      'generations-ddpm.yaml',
+      'contamination-gmm.yaml',
+    ]) {
       const kind = studyKindOf(parseStudySpec(example(file), file));
       const registered = (workflows as Record<string, unknown>)[kind.workflow.name];
       expect(registered).toBe(kind.workflow);
     }
-    expect(studyWorkflowTypes()).toEqual(['generationsStudy']);
+    expect(studyWorkflowTypes()).toEqual(['generationsStudy', 'contaminationStudy']);
     expect(studyKindOfWorkflowType('generationsStudy', 'w')).toBe(
       studyKindOf(parseStudySpec(example('generations-gmm.yaml'), 'x.yaml')),
     );
@@ -82,7 +88,7 @@ describe('the CLI’s study kinds', () => {
 
   it('a workflow that is not a study run is refused, naming the study workflow types', () => {
     expect(() => studyKindOfWorkflowType('ingestDataset', 'ingest-1')).toThrowError(
-      /^ingest-1 is not a study run \(its type is ingestDataset; study runs are generationsStudy\)$/,
+      /^ingest-1 is not a study run \(its type is ingestDataset; study runs are generationsStudy, contaminationStudy\)$/,
     );
   });
 
