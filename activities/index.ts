@@ -12,6 +12,7 @@ import { createEvaluateActivities } from './stages/evaluate.ts';
 import { createFitEmbeddingActivities } from './stages/fit-embedding.ts';
 import { createFitGeneratorActivities } from './stages/fit-generator.ts';
 import { createGaussianChainsActivities } from './stages/gaussian-chains.ts';
+import { createHardSubsetActivities } from './stages/hard-subset.ts';
 import { createMixDatasetsActivities } from './stages/mix-datasets.ts';
 import { createRealSubsetActivities } from './stages/real-subset.ts';
 import { createReplaceMixActivities } from './stages/replace-mix.ts';
@@ -19,6 +20,7 @@ import { createSampleGridActivities } from './stages/sample-grid.ts';
 import { createSampleImagesActivities } from './stages/sample-images.ts';
 import { createShiftTestSetActivities } from './stages/shift-test-set.ts';
 import { createSplitSubsetActivities } from './stages/split-subset.ts';
+import { createTransformImagesActivities } from './stages/transform-images.ts';
 import { createStudyTableActivities } from './study-tables.ts';
 import { createTrainActivities } from './train.ts';
 
@@ -50,6 +52,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createGenerateActivities(deps),
     ...createOnnxEmbeddingActivities(deps),
     ...createClassifyActivities(deps),
+    ...createHardSubsetActivities(deps),
+    ...createTransformImagesActivities(deps),
   };
   return {
     ...createIngestActivities({ store, codeVersion: code.stage('ingest').fingerprint }),

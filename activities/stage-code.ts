@@ -31,6 +31,8 @@ const STAGES: Record<string, StageModules> = {
   defineOnnxEmbedding: { modules: ['activities/onnx-embedding.ts'], runtime: 'onnx' },
   train: { modules: ['activities/train.ts'], runtime: 'trainer' },
   classify: { modules: ['activities/stages/classify.ts'], runtime: 'onnx' },
+  hardSubset: { modules: ['activities/stages/hard-subset.ts'] },
+  transformImages: { modules: ['activities/stages/transform-images.ts'] },
   // A custom stage: the ingest child workflow and its activities.
   ingest: { modules: ['activities/ingest.ts', 'workflows/ingest-dataset.ts'] },
 };

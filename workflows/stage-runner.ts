@@ -42,7 +42,9 @@ type StageActivityName =
   | 'train'
   | 'generate'
   | 'defineOnnxEmbedding'
-  | 'classify';
+  | 'classify'
+  | 'hardSubset'
+  | 'transformImages';
 
 const RETRY = {
   initialInterval: '2s',

@@ -38,9 +38,9 @@ export function createClassifyActivities({
   return {
     /**
      * Runs a trained classifier's ONNX model (its `logits` output, onnxruntime-node) over every
-     * image of a labelled dataset: accuracy, per-class accuracy and the confusion matrix, stored as
-     * a `clab.classification/v1` JSON artifact (output `report`). The dataset's classes must be the
-     * model's, in the same order.
+     * image of a labelled dataset: accuracy, per-class accuracy, the confusion matrix and every
+     * image's predicted class, stored as a `clab.classification/v1` JSON artifact (output
+     * `report`). The dataset's classes must be the model's, in the same order.
      */
     classify(input: ClassifyInput) {
       return runStage(async () => {
@@ -76,6 +76,8 @@ export function createClassifyActivities({
           dataset: input.dataset,
           classes: card.classes,
           ...report,
+          // the argmax class of every image, in the dataset's order (e.g. for hard test subsets)
+          predicted: Array.from(predicted),
           codeVersion: codeOf(input),
         });
         return {

@@ -1,4 +1,3 @@
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Sha256 } from '../../lib/digest.ts';
 import {
   applyShift,
@@ -6,7 +5,6 @@ import {
   SHIFT_NAMES,
   SHIFTS,
   shiftParameter,
-  type Image8,
   type ShiftName,
 } from '../../lib/images/shifts.ts';
 import { InputError } from '../../lib/input-error.ts';
@@ -15,6 +13,7 @@ import type { ArtifactStore } from '../../lib/storage/artifact-store.ts';
 import { runStage } from '../as-stage.ts';
 import { loadImageSet, storeImageSet } from '../image-sets.ts';
 import { jpegRoundTrip } from '../jpeg.ts';
+import { mapImages } from '../map-images.ts';
 import { codeOf, type Fingerprinted, type Seeded } from './stage-input.ts';
 
 export type ShiftTestSetInput = {
@@ -28,9 +27,6 @@ export type ShiftTestSetInput = {
   name?: string;
 } & Seeded &
   Fingerprinted;
-
-// Images between yields to the event loop, so heartbeats keep going on large sets.
-const YIELD_EVERY = 500;
 
 export function createShiftTestSetActivities({ store }: { store: ArtifactStore }) {
   return {
@@ -48,30 +44,17 @@ export function createShiftTestSetActivities({ store }: { store: ArtifactStore }
           );
         const parameter = shiftParameter(input.shift, input.severity);
         const set = await loadImageSet(store, input.dataset);
-        const { width, height, channels } = set;
+        const { channels } = set;
         if (channels !== 1 && channels !== 3)
           throw new InputError(
             `${set.name}: shifts take grey (1 channel) or RGB (3 channel) images, it has ${channels} channels`,
           );
-        const size = width * height * channels;
         const rng = Rng.stream(input.seed, input.stream);
-        const pixels = new Uint8Array(set.pixels.length);
-        let absChange = 0;
-        for (let i = 0; i < set.count; i++) {
-          const image: Image8 = {
-            width,
-            height,
-            channels,
-            data: set.pixels.subarray(i * size, (i + 1) * size),
-          };
-          const shifted =
-            input.shift === 'jpeg'
-              ? await jpegRoundTrip(image, parameter)
-              : applyShift(image, input.shift, input.severity, rng);
-          pixels.set(shifted.data, i * size);
-          for (let j = 0; j < size; j++) absChange += Math.abs(shifted.data[j]! - image.data[j]!);
-          if ((i + 1) % YIELD_EVERY === 0) await yieldToEventLoop();
-        }
+        const { pixels, meanAbsChange } = await mapImages(set, (image) =>
+          input.shift === 'jpeg'
+            ? jpegRoundTrip(image, parameter)
+            : applyShift(image, input.shift, input.severity, rng),
+        );
         const { digest, manifest } = await storeImageSet(
           store,
           {
@@ -102,7 +85,7 @@ export function createShiftTestSetActivities({ store }: { store: ArtifactStore }
             shift: input.shift,
             severity: input.severity,
             parameter,
-            meanAbsChange: set.count ? absChange / (set.count * size) : 0,
+            meanAbsChange,
           },
         };
       });

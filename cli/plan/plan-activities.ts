@@ -114,6 +114,11 @@ const STAGE_OUTPUTS: Record<
     outputs: ['report'],
     facts: { count: 0, accuracy: 0, perClassCount: [], perClassCorrect: [] },
   },
+  hardSubset: { outputs: ['dataset'], facts: { count: 0, perClassCount: [] } },
+  transformImages: {
+    outputs: ['dataset'],
+    facts: { count: 0, classHistogram: [], meanAbsChange: 0 },
+  },
 };
 
 export interface PlanActivityDeps {

@@ -1,4 +1,5 @@
 import type { Rng } from '../rng.ts';
+import { resampleBilinear, rotationMap } from './resample.ts';
 
 /**
  * Shifted test sets for robustness (the contamination study's offline stand-in for ImageNet-A/R,
@@ -203,21 +204,18 @@ export function gaussianBlur(image: Image8, sigma: number): Image8 {
  * inverse map), bilinearly, with zeros outside the image.
  */
 export function rotate(image: Image8, degrees: number): Image8 {
-  const t = (degrees * Math.PI) / 180;
-  // exact values at multiples of 90 degrees (Math.cos(pi / 2) is 6e-17, not 0)
-  const snap = (v: number) => (Math.abs(v - Math.round(v)) < 1e-12 ? Math.round(v) : v);
-  const [cos, sin] = [snap(Math.cos(t)), snap(Math.sin(t))];
-  const cx = (image.width - 1) / 2;
-  const cy = (image.height - 1) / 2;
-  return resample(image, (x, y) => [
-    cx + cos * (x - cx) - sin * (y - cy),
-    cy + sin * (x - cx) + cos * (y - cy),
-  ]);
+  return withData(
+    image,
+    resampleBilinear(image, rotationMap(image.width, image.height, degrees), 'zero'),
+  );
 }
 
 /** Translation by (dx, dy) pixels (right, down): output (x, y) reads input (x - dx, y - dy) bilinearly, zeros outside. */
 export function translate(image: Image8, dx: number, dy: number): Image8 {
-  return resample(image, (x, y) => [x - dx, y - dy]);
+  return withData(
+    image,
+    resampleBilinear(image, (x, y) => [x - dx, y - dy], 'zero'),
+  );
 }
 
 /**
@@ -334,27 +332,6 @@ function luminance(image: Image8): Float64Array {
 function fromPlane(image: Image8, plane: ArrayLike<number>): Image8 {
   const out = new Float64Array(image.data.length);
   for (let i = 0; i < out.length; i++) out[i] = plane[Math.floor(i / image.channels)]!;
-  return withData(image, out);
-}
-
-/** Inverse-mapped bilinear resampling: output (x, y) reads the input at source(x, y); zeros outside. */
-function resample(image: Image8, source: (x: number, y: number) => [number, number]): Image8 {
-  const { width, height, channels, data } = image;
-  const value = (x: number, y: number, ch: number) =>
-    x < 0 || y < 0 || x >= width || y >= height ? 0 : data[(y * width + x) * channels + ch]!;
-  const out = new Float64Array(data.length);
-  for (let y = 0; y < height; y++)
-    for (let x = 0; x < width; x++) {
-      const [sx, sy] = source(x, y);
-      const x0 = Math.floor(sx);
-      const y0 = Math.floor(sy);
-      const fx = sx - x0;
-      const fy = sy - y0;
-      for (let ch = 0; ch < channels; ch++)
-        out[(y * width + x) * channels + ch] =
-          (1 - fy) * ((1 - fx) * value(x0, y0, ch) + fx * value(x0 + 1, y0, ch)) +
-          fy * ((1 - fx) * value(x0, y0 + 1, ch) + fx * value(x0 + 1, y0 + 1, ch));
-    }
   return withData(image, out);
 }
 
