@@ -10,6 +10,9 @@ from .contract import ConfigError, emit
 DEFAULTS = {
     **contract.COMMON_DEFAULTS,
     "epochs": 3,
+    # 0: epochs x (training images // batch size) steps; otherwise exactly this many, whatever the
+    # set's size (the contamination study trains every mix, small or large, for the same steps).
+    "steps": 0,
     "batchSize": 128,
     "learningRate": 1e-3,
     "featureDim": 128,
@@ -21,6 +24,7 @@ DEFAULTS = {
 SCHEMA = {
     **contract.COMMON_SCHEMA,
     "epochs": (int, lambda v: 1 <= v <= 1000, "an integer in [1, 1000]"),
+    "steps": (int, lambda v: 0 <= v <= 10_000_000, "an integer in [0, 10000000]"),
     "featureDim": (int, lambda v: 2 <= v <= 4096, "an integer in [2, 4096]"),
     "validationFraction": ((int, float), lambda v: 0 <= v < 1, "a fraction in [0, 1)"),
 }
@@ -72,7 +76,8 @@ def main(args):
     model = build_cnn(x.shape[1], x.shape[2], x.shape[3], config["featureDim"], num_classes).to(dev)
     opt = torch.optim.Adam(model.parameters(), lr=config["learningRate"])
     per_epoch = xt.shape[0] // min(config["batchSize"], xt.shape[0])
-    run = contract.TrainingRun(args, config, {"model": model, "opt": opt}, config["epochs"] * per_epoch, int(xt.shape[0]))
+    total = config["steps"] or config["epochs"] * per_epoch
+    run = contract.TrainingRun(args, config, {"model": model, "opt": opt}, total, int(xt.shape[0]))
 
     model.train()
     while run.running:
