@@ -146,30 +146,64 @@ describe('the contamination spec', () => {
     if (spec.study !== 'contamination') throw new Error('expected a contamination spec');
     expect(spec.seeds).toEqual([1, 2, 3]);
     expect(spec.generator.temperature).toBe(1);
-    // shared: 2 ingests, pool, 2 splits, fit, sample, test subset, 3 shifts = 11
-    // per seed: r = 0: train + 4 tests = 5; r > 0: 2 x (mix + train + 4 tests) = 12, four times
+    // shared: ingest, pool, 6 splits (R, P, C, C-web, 3 reference pools), the web-like transform,
+    // fit, sample S, test ingest and subset, 3 shifts, 3 x (reference train + test) + the hard
+    // subset, metrics (embedding, test features, R: 2, S@0.5: sample + 2, S@1: 2), 9 grids = 41
+    // per seed, tests = clean + 3 shifts + hard = 5, a measured set = train + 5 tests = 6, a
+    // generator per T1 set = fit + sample + features + metrics = 4:
+    //   T1: r = 0: 6 + 4; r > 0: 3 sources x (mix + 6 + 4) = 33, four times: 142
+    //   T7: per p, the subsample alone 6 + 2 sources x (mix + 6) = 20, twice: 40
+    //   T8: per p, 2 sources x (mix + 6) = 14, three times: 42
     expect(studyKindOf(spec).workflows(spec, 'w')).toEqual([
-      { label: 'shared', workflowId: 'w', stages: 11 },
-      { label: 'seed=1', workflowId: 'w/seed=1', stages: 53 },
-      { label: 'seed=2', workflowId: 'w/seed=2', stages: 53 },
-      { label: 'seed=3', workflowId: 'w/seed=3', stages: 53 },
+      { label: 'shared', workflowId: 'w', stages: 41 },
+      { label: 'seed=1', workflowId: 'w/seed=1', stages: 224 },
+      { label: 'seed=2', workflowId: 'w/seed=2', stages: 224 },
+      { label: 'seed=3', workflowId: 'w/seed=3', stages: 224 },
     ]);
   });
 
   it('refuses a control pool smaller than R, repeated fractions or seeds, classes without a test subset', () => {
     const bad = example
-      .replace('controlPerClass: 100', 'controlPerClass: 50')
+      .replace('{ name: C, kind: disjoint }', '{ name: C, kind: disjoint, perClass: 50 }')
       .replace('fractions: [0, 0.2, 0.4, 0.8, 1]', 'fractions: [0, 0.2, 0.2]')
+      .replace('sizeControlSources: [S, C]', 'sizeControlSources: [S, D]')
       .replace('seeds: [1, 2, 3]', 'seeds: [1, 1]')
       .replace('  testSubset: 2000\n', '  classes: [0, 1]\n');
     expect(() => parseStudySpec(bad, 'bad.yaml')).toThrowError(
       [
         'bad.yaml: invalid study spec:',
-        '  dataset.controlPerClass: must be at least perClass (100): a fraction 1 replaces all of R by C',
+        '  controls.0.perClass: must be at least perClass (1000): a fraction 1 replaces all of R by C',
         '  mixes.fractions: lists 0.2 twice',
+        '  mixes.sizeControlSources.1: `D` is not S or a control (S, C, C-web)',
         '  seeds: lists 1 twice',
         '  dataset.testSubset: required with `classes`: the test set is drawn from those classes only',
       ].join('\n'),
     );
+  });
+
+  it('the digits variant: R, P, C and the test set from digits.png, C-sklearn another source', () => {
+    const digits = readFileSync(
+      new URL('../../studies/contamination-digits.yaml', import.meta.url),
+      'utf8',
+    );
+    const spec = parseContaminationSpec(digits, 'd.yaml');
+    // 150 + 100 + 150 + 100 test = all 500 images per class of digits.png
+    expect(spec.dataset).toMatchObject({
+      perClass: 150,
+      generatorPoolPerClass: 100,
+      testPerClass: 100,
+    });
+    expect(() =>
+      parseContaminationSpec(digits.replace('  testPerClass: 100\n', ''), 'd.yaml'),
+    ).toThrowError('dataset.testPerClass: required: digits.png has no test split');
+    expect(() =>
+      parseContaminationSpec(
+        example.replace(
+          'kind: disjoint, transform: web-like',
+          'kind: source, source: sklearn-digits',
+        ),
+        'f.yaml',
+      ),
+    ).toThrowError('controls.1.source: sklearn-digits has the digit classes: dataset digits only');
   });
 });

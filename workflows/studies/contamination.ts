@@ -1,53 +1,49 @@
 import { executeChild, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Sha256 } from '../../lib/digest.ts';
-import type { ContaminationSpec } from '../../lib/studies/specs/contamination.ts';
+import type {
+  ContaminationResult,
+  ContaminationRow,
+  ControlInfo,
+  DiversityRow,
+  HardSubsetInfo,
+  MixGeneratorMetrics,
+  MixKind,
+} from '../../lib/studies/contamination-result.ts';
+import type { ContaminationSpec, ControlSpec } from '../../lib/studies/specs/contamination.ts';
 import type { StageOutput } from '../../lib/studies/stage.ts';
-import { fashionMnistSplit, ingestSource } from '../blocks/ingest.ts';
+import {
+  featuresAndMetrics,
+  metricFacts,
+  realReference,
+  type RealReference,
+} from '../blocks/evaluation.ts';
+import { sampleGrid } from '../blocks/grids.ts';
+import { fashionMnistSplit, ingestSource, type SourceToIngest } from '../blocks/ingest.ts';
+import { fitMetricEmbedding, type MetricEmbedding } from '../blocks/metric-embedding.ts';
 import { progressOf, studyProgress } from '../blocks/progress.ts';
 import { realSubset } from '../blocks/real-subsets.ts';
-import { openStudy, type StudyInput, type StudyResult } from '../blocks/study.ts';
+import { openStudy, type StudyInput } from '../blocks/study.ts';
 import { StageRunner } from '../stage-runner.ts';
 import { storeTablePiece, type TableRef } from '../table-pieces.ts';
 
 export type ContaminationInput = StudyInput<ContaminationSpec>;
+export type {
+  ContaminationResult,
+  ContaminationRow,
+} from '../../lib/studies/contamination-result.ts';
 
-/** Where a mix's replacement images come from: generated S, or the real control C. */
-export type MixSource = 'S' | 'C';
-
-/** One row of the study's table: the classifier trained on one mix of one seed. */
-export interface ContaminationRow {
-  seed: number;
-  source: MixSource;
-  /** r: the fraction of R replaced (0: R itself, the same model for both sources). */
-  fraction: number;
-  /** Images of the mix from R and from S (or C). */
-  fromReal: number;
-  fromOther: number;
-  /** Accuracy on the real test split (or its subset). */
-  accuracy: number;
-  /** Accuracy on each shifted test set, by shift label (e.g. `blur-3`). */
-  shifted: Record<string, number>;
-  /** Per-class accuracy on the real test split (null: no test image of the class). */
-  perClassAccuracy: (number | null)[];
-  /** The mix's manifest, the classifier's model card, and the real test split's report. */
-  mix: Sha256;
-  model: Sha256;
-  report: Sha256;
-  /** The reports of the shifted test sets, by shift label. */
-  shiftedReports: Record<string, Sha256>;
-  /** The classifier's training steps (the same for every mix of a study). */
-  steps: number;
+/** A source of non-R images in the mixes: S, or a control, by its name in tables. */
+interface NamedSource {
+  name: string;
+  dataset: Sha256;
 }
 
-export interface ContaminationResult extends StudyResult {
-  study: 'contamination';
-  /** The shared datasets: R, the generator pool P, the control pool C, S and the test set. */
-  datasets: { real: Sha256; pool: Sha256; control: Sha256; synthetic: Sha256; test: Sha256 };
-  /** The generator fitted on P, and the temperature S was sampled at. */
-  generator: Sha256;
-  temperature: number;
-  /** The shifted test sets, by shift label. */
-  shiftedTests: Record<string, Sha256>;
+/** Generator metrics settings a seed's child needs for T3 (absent: no generator per mix). */
+interface PerMixMetrics {
+  embedding: MetricEmbedding;
+  reference: RealReference;
+  samples: number;
+  k: number;
 }
 
 /** What a seed's child needs from the shared stages. */
@@ -55,11 +51,16 @@ export interface ContaminationSeedInput {
   spec: ContaminationSpec;
   seed: number;
   real: Sha256;
-  synthetic: Sha256;
-  control: Sha256;
+  /** S first, then every control, in the spec's order. */
+  sources: NamedSource[];
+  /** The sources of the T7 / T8 size controls (names among `sources`). */
+  sizeSources: string[];
+  /** The classifier's training steps, the same for every training set: those of R. */
+  steps: number;
   test: Sha256;
-  /** Shifted test sets, in the spec's order, with their labels. */
+  /** Shifted test sets (and the hard subset), in order, with their labels. */
   shiftedTests: { label: string; dataset: Sha256 }[];
+  perMix?: PerMixMetrics;
   force: string[];
   forcedDigests: Sha256[];
   cpuQueue: string;
@@ -69,47 +70,76 @@ export interface ContaminationSeedInput {
 
 /**
  * The contamination study (Hataya et al., ICCV 2023). Shared stages: ingest, one class-balanced
- * real pool split into R, the generator pool P and the control C (disjoint), the generator fitted
- * on P and S sampled from it, the test set and its shifted copies; then one child per replicate
- * seed that mixes, trains and measures.
+ * real pool split into disjoint parts (R, the generator pool P, the disjoint controls, the digits'
+ * test set, the hard subset's reference pools), the controls, the generator fitted on P and S
+ * sampled from it, the test set with its shifted copies and hard subset, the diversity metrics and
+ * sample grids; then one child per replicate seed that mixes, trains and measures.
  */
 export async function contaminationStudy(input: ContaminationInput): Promise<ContaminationResult> {
   const { spec } = input;
   const { runner, cpuQueue, gpuQueue } = openStudy(input);
   const { seed } = spec;
   const where = { cpuQueue, ...(input.store ? { store: input.store } : {}) };
-  const train = (await ingestSource(runner, fashionMnistSplit('train'), where)).dataset;
-  const testSplit = (await ingestSource(runner, fashionMnistSplit('test'), where)).dataset;
+  const digits = spec.dataset.name === 'digits';
+  const train = (
+    await ingestSource(runner, digits ? OPENCV_DIGITS : fashionMnistSplit('train'), where)
+  ).dataset;
 
-  // R, P and C: one class-balanced pool, split twice, so that no image is in two of them.
+  // One class-balanced pool, split part by part, so that no image is in two parts.
   const { perClass, generatorPoolPerClass } = spec.dataset;
-  const controlPerClass = spec.dataset.controlPerClass ?? perClass;
-  const classCount = spec.dataset.classes?.length ?? CLASS_COUNT[spec.dataset.name];
+  const hard = spec.evaluation.hardSubset;
+  const parts: { name: string; perClass: number }[] = [
+    { name: 'R', perClass },
+    { name: 'P', perClass: generatorPoolPerClass },
+    ...spec.controls.flatMap((c) =>
+      c.kind === 'disjoint' ? [{ name: c.name, perClass: c.perClass ?? perClass }] : [],
+    ),
+    ...(digits ? [{ name: 'test', perClass: spec.dataset.testPerClass! }] : []),
+    ...Array.from({ length: hard?.references ?? 0 }, (_, i) => ({
+      name: `reference-${i + 1}`,
+      perClass: hard!.perClass,
+    })),
+  ];
   const pool = await realSubset(
     runner,
-    'real pool (R + P + C)',
+    `real pool (${parts.map((p) => p.name).join(' + ')})`,
     {
-      count: classCount * (perClass + generatorPoolPerClass + controlPerClass),
-      name: 'R+P+C',
+      count: classCount(spec) * sum(parts.map((p) => p.perClass)),
+      name: 'pool',
       seed,
       stream: 'real-pool',
       ...classesOf(spec),
     },
     train,
   );
-  const r = await splitSubset(runner, 'R', { perClass, name: 'R', restName: 'P+C' }, seed, {
-    dataset: pool.outputs.dataset!,
-  });
-  const p = await splitSubset(
-    runner,
-    'P and C',
-    { perClass: generatorPoolPerClass, name: 'P', restName: 'C' },
-    seed,
-    { dataset: r.outputs.rest! },
-  );
-  const real = r.outputs.dataset!;
-  const generatorPool = p.outputs.dataset!;
-  const control = p.outputs.rest!;
+  const split: Record<string, Sha256> = {};
+  let rest = pool.outputs.dataset!;
+  for (const [i, part] of parts.entries()) {
+    if (i === parts.length - 1) {
+      split[part.name] = rest;
+      break;
+    }
+    const restName = parts
+      .slice(i + 1)
+      .map((p) => p.name)
+      .join('+');
+    const out = await runner.stage(
+      `split ${part.name}`,
+      'cpu',
+      'splitSubset',
+      { perClass: part.perClass, name: part.name, restName, seed, stream: `split/${part.name}` },
+      { dataset: rest },
+    );
+    split[part.name] = out.outputs.dataset!;
+    rest = out.outputs.rest!;
+  }
+  const real = split.R!;
+  const generatorPool = split.P!;
+
+  // The controls: disjoint pools (transformed or not) and other real sources.
+  const controls: ControlInfo[] = [];
+  for (const control of spec.controls)
+    controls.push(await buildControl(runner, spec, control, split, where));
 
   // S: the generator fitted on P, sampled with R's class balance, ratio |R| images.
   const { temperature, ratio, ...generatorOptions } = spec.generator;
@@ -120,32 +150,17 @@ export async function contaminationStudy(input: ContaminationInput): Promise<Con
     { generator: generatorOptions, seed, stream: 'generator/fit' },
     { dataset: generatorPool },
   );
-  const sampled = await runner.stage(
-    'sample S',
-    'gpu',
-    'sampleImages',
-    { alpha: ratio, temperature, name: 'S', seed, stream: 'generator/sample' },
-    { model: model.outputs.model!, reference: real },
-  );
-  const synthetic = sampled.outputs.dataset!;
+  const sample = (label: string, t: number, name: string) =>
+    runner.stage(
+      label,
+      'gpu',
+      'sampleImages',
+      { alpha: ratio, temperature: t, name, seed, stream: 'generator/sample' },
+      { model: model.outputs.model!, reference: real },
+    );
+  const synthetic = (await sample('sample S', temperature, 'S')).outputs.dataset!;
 
-  // The schema requires testSubset when the spec names classes: the test set holds only those.
-  const test = spec.dataset.testSubset
-    ? (
-        await realSubset(
-          runner,
-          'test set',
-          {
-            count: spec.dataset.testSubset,
-            name: 'test',
-            seed,
-            stream: 'test-subset',
-            ...classesOf(spec),
-          },
-          testSplit,
-        )
-      ).outputs.dataset!
-    : testSplit;
+  const test = digits ? split.test! : await fashionTestSet(runner, spec, where);
   const shiftedTests: { label: string; dataset: Sha256 }[] = [];
   for (const shift of spec.evaluation.shifts) {
     const label = `${shift.shift}-${shift.severity}`;
@@ -158,7 +173,79 @@ export async function contaminationStudy(input: ContaminationInput): Promise<Con
     );
     shiftedTests.push({ label, dataset: shifted.outputs.dataset! });
   }
+  const steps = classifierSteps(spec);
+  let hardSubset: HardSubsetInfo | undefined;
+  if (hard) {
+    hardSubset = await hardTestSubset(
+      runner,
+      spec,
+      steps,
+      test,
+      (i) => split[`reference-${i + 1}`]!,
+    );
+    shiftedTests.push({ label: 'hard', dataset: hardSubset.dataset });
+  }
 
+  // T4/T5: R and S at each temperature against the test set; the embedding T3 uses too.
+  const diversity: DiversityRow[] = [];
+  let perMix: PerMixMetrics | undefined;
+  const metrics = spec.generatorMetrics;
+  if (metrics) {
+    const embedding = await fitMetricEmbedding(
+      runner,
+      { embedding: metrics.embedding, seed, datasetName: spec.dataset.name },
+      real,
+    );
+    const evaluation = { samples: metrics.samples, k: metrics.k, seed };
+    const reference = await realReference(runner, embedding, evaluation, test);
+    const measure = async (set: string, t: number | null, dataset: Sha256) => {
+      const out = await featuresAndMetrics(runner, set, embedding, evaluation, {
+        stream: `diversity/${set}`,
+        dataset,
+        reference,
+      });
+      const m = metricFacts(out);
+      diversity.push({
+        set,
+        temperature: t,
+        fid: m.fid,
+        precision: m.precision,
+        recall: m.recall,
+        embedding: embedding.id,
+        dataset,
+        report: out.outputs.report!,
+      });
+    };
+    await measure('R-train', null, real);
+    for (const t of metrics.temperatures) {
+      const dataset =
+        t === temperature
+          ? synthetic
+          : (await sample(`sample S@${t}`, t, `S@${t}`)).outputs.dataset!;
+      await measure(`S@${t}`, t, dataset);
+    }
+    if (metrics.perMix) perMix = { embedding, reference, samples: metrics.samples, k: metrics.k };
+  }
+
+  const grids: Record<string, Sha256> = {};
+  const gridOf = async (label: string, dataset: Sha256) => {
+    grids[label] = await sampleGrid(
+      runner,
+      `grid ${label}`,
+      { perClass: spec.grids.perClass, seed, stream: `grid/${label}` },
+      dataset,
+    );
+  };
+  await gridOf('R', real);
+  await gridOf('S', synthetic);
+  for (const c of controls) await gridOf(c.name, c.dataset);
+  await gridOf('test', test);
+  for (const shifted of shiftedTests) await gridOf(`test ${shifted.label}`, shifted.dataset);
+
+  const sources: NamedSource[] = [
+    { name: 'S', dataset: synthetic },
+    ...controls.map((c) => ({ name: c.name, dataset: c.dataset })),
+  ];
   const seeds = await Promise.all(
     spec.seeds.map((replicate) =>
       executeChild(contaminationSeed, {
@@ -169,10 +256,12 @@ export async function contaminationStudy(input: ContaminationInput): Promise<Con
             spec,
             seed: replicate,
             real,
-            synthetic,
-            control,
+            sources,
+            sizeSources: spec.mixes.sizeControlSources ?? ['S', spec.controls[0]!.name],
+            steps,
             test,
             shiftedTests,
+            ...(perMix ? { perMix } : {}),
             force: input.force ?? [],
             forcedDigests: runner.forcedDigests,
             cpuQueue,
@@ -188,18 +277,25 @@ export async function contaminationStudy(input: ContaminationInput): Promise<Con
   return {
     study: 'contamination',
     name: spec.name,
-    datasets: { real, pool: generatorPool, control, synthetic, test },
+    datasets: { real, pool: generatorPool, synthetic, test },
+    controls,
     generator: model.outputs.model!,
     temperature,
     shiftedTests: Object.fromEntries(shiftedTests.map((s) => [s.label, s.dataset])),
+    ...(hardSubset ? { hardSubset } : {}),
+    diversity,
+    ...(perMix ? { metricEmbedding: perMix.embedding.id } : {}),
+    grids,
     ...table,
   };
 }
 
 /**
- * One replicate seed: for each fraction r, the mixes R/S-r% and R/C-r% (r = 0: R itself, once),
- * the same classifier trained on each, and its accuracy on the test set and each shifted copy.
- * The mixes of one seed and source draw from one stream, so they nest across r.
+ * One replicate seed: for each fraction r and source O (S and every control), the mix R/O-r%
+ * (r = 0: R itself, once); the T7 / T8 size controls; the same classifier trained on each for the
+ * same steps, its accuracy on the test set and each shifted copy; and with `perMix`, a generator
+ * fitted on each replace mix (T3). The mixes of one seed and source draw from one stream, so they
+ * nest across r, and R/S-r% and R/C-r% replace the same real images.
  */
 export async function contaminationSeed(input: ContaminationSeedInput): Promise<TableRef> {
   const { spec, seed } = input;
@@ -212,49 +308,113 @@ export async function contaminationSeed(input: ContaminationSeedInput): Promise<
   });
   setHandler(studyProgress, () => progressOf(runner));
   const rows: ContaminationRow[] = [];
-  const others = { S: input.synthetic, C: input.control } as const;
+  const measureRows = async (
+    at: string,
+    kind: MixKind,
+    sources: string[],
+    fraction: number,
+    mix: { dataset: Sha256; fromReal: number; fromOther: number },
+    withGenerator: boolean,
+  ) => {
+    const measured = await trainAndMeasure(runner, input, at, mix.dataset);
+    const generator =
+      withGenerator && input.perMix
+        ? await generatorOnMix(runner, input, at, mix.dataset, input.perMix)
+        : undefined;
+    for (const source of sources)
+      rows.push(row(seed, kind, source, fraction, mix, measured, generator));
+  };
+  const mixStage = (
+    at: string,
+    stage: 'replaceMix' | 'fillMix' | 'appendMix',
+    source: NamedSource,
+    fraction: number,
+    name: string,
+  ) =>
+    runner.stage(
+      `${at} mix`,
+      'cpu',
+      stage,
+      { fraction, name, seed, stream: `seed=${seed}/${stage}-${source.name}` },
+      { real: input.real, other: source.dataset },
+    );
+  const composition = (mix: StageOutput) => ({
+    dataset: mix.outputs.dataset!,
+    fromReal: Number(mix.facts.fromReal),
+    fromOther: Number(mix.facts.fromOther),
+  });
+  const percent = (p: number) => `${Math.round(p * 100)}%`;
+
+  // T1: R/O-r% for every source O.
   for (const fraction of spec.mixes.fractions) {
-    const sources: MixSource[] = ['S', 'C'];
     if (fraction === 0) {
-      // R/S-0% and R/C-0% are both R: train and measure once, report it for both sources.
-      const measured = await trainAndMeasure(runner, input, `seed=${seed}/R`, input.real);
-      const count = Number(measured.trained.facts.trainedOn);
-      for (const source of sources)
-        rows.push(
-          row(seed, source, 0, { fromReal: count, fromOther: 0, mix: input.real }, measured),
-        );
+      // R/O-0% is R for every O: train and measure once, report it for each source.
+      const count = classCount(spec) * spec.dataset.perClass;
+      await measureRows(
+        `seed=${seed}/R`,
+        'replace',
+        input.sources.map((s) => s.name),
+        0,
+        { dataset: input.real, fromReal: count, fromOther: 0 },
+        true,
+      );
       continue;
     }
-    for (const source of sources) {
-      const at = `seed=${seed}/R-${source}-${fraction}`;
-      const mix = await runner.stage(
-        `${at} mix`,
-        'cpu',
+    for (const source of input.sources) {
+      const at = `seed=${seed}/R-${source.name}-${fraction}`;
+      const mix = await mixStage(
+        at,
         'replaceMix',
-        {
-          fraction,
-          name: `R/${source}-${Math.round(fraction * 100)}%`,
-          seed,
-          stream: `seed=${seed}/mix-${source}`,
-        },
-        { real: input.real, other: others[source] },
+        source,
+        fraction,
+        `R/${source.name}-${percent(fraction)}`,
       );
-      const measured = await trainAndMeasure(runner, input, at, mix.outputs.dataset!);
-      rows.push(
-        row(
-          seed,
-          source,
-          fraction,
-          {
-            fromReal: Number(mix.facts.fromReal),
-            fromOther: Number(mix.facts.fromOther),
-            mix: mix.outputs.dataset!,
-          },
-          measured,
-        ),
-      );
+      await measureRows(at, 'replace', [source.name], fraction, composition(mix), true);
     }
   }
+
+  // T7: a p% subsample of R alone (the same real images for every source), and filled up.
+  const sizeSources = input.sources.filter((s) => input.sizeSources.includes(s.name));
+  for (const fraction of spec.mixes.subsample) {
+    let alone = false;
+    for (const source of sizeSources) {
+      const at = `seed=${seed}/R${percent(fraction)}+${source.name}`;
+      const mix = await mixStage(
+        at,
+        'fillMix',
+        source,
+        fraction,
+        `R${percent(fraction)}+${source.name}`,
+      );
+      if (!alone) {
+        const kept = Number(mix.facts.fromReal);
+        await measureRows(
+          `seed=${seed}/R${percent(fraction)}`,
+          'subsample',
+          ['R'],
+          fraction,
+          { dataset: mix.outputs.subset!, fromReal: kept, fromOther: 0 },
+          false,
+        );
+        alone = true;
+      }
+      await measureRows(at, 'fill', [source.name], fraction, composition(mix), false);
+    }
+  }
+
+  // T8: all of R plus +p% of each source.
+  for (const fraction of spec.mixes.append)
+    for (const source of sizeSources) {
+      const at = `seed=${seed}/R+${source.name}${percent(fraction)}`;
+      const mix = await mixStage(
+        at,
+        'appendMix',
+        source,
+        fraction,
+        `R+${source.name}${percent(fraction)}`,
+      );
+      await measureRows(at, 'append', [source.name], fraction, composition(mix), false);
+    }
   return storeTablePiece(runner, rows);
 }
 
@@ -265,8 +425,9 @@ interface Measured {
 }
 
 /**
- * The downstream classifier trained on one training set (its stream names only the seed: every
- * mix of a seed starts from the same initialisation), then classified on each test set.
+ * The downstream classifier trained on one training set for the study's fixed steps (its stream
+ * names only the seed: every set of a seed starts from the same initialisation), then classified
+ * on each test set.
  */
 async function trainAndMeasure(
   runner: StageRunner,
@@ -274,59 +435,87 @@ async function trainAndMeasure(
   at: string,
   dataset: Sha256,
 ): Promise<Measured> {
-  const trained = await runner.stage(
+  const trained = await trainClassifier(
+    runner,
     `${at} classifier`,
-    'gpu',
-    'train',
-    {
-      trainer: 'classifier',
-      config: input.spec.classifier,
-      seed: input.seed,
-      stream: `seed=${input.seed}/classifier`,
-    },
-    { dataset },
+    { ...input.spec.classifier, steps: input.steps },
+    { seed: input.seed, stream: `seed=${input.seed}/classifier` },
+    dataset,
   );
   const model = trained.outputs.model!;
-  const clean = await runner.stage(
-    `${at} test`,
-    'gpu',
-    'classify',
-    {},
-    {
-      model,
-      dataset: input.test,
-    },
-  );
+  const clean = await classify(runner, `${at} test`, model, input.test);
   const shifted: Measured['shifted'] = [];
   for (const test of input.shiftedTests)
     shifted.push({
       label: test.label,
-      output: await runner.stage(
-        `${at} test ${test.label}`,
-        'gpu',
-        'classify',
-        {},
-        {
-          model,
-          dataset: test.dataset,
-        },
-      ),
+      output: await classify(runner, `${at} test ${test.label}`, model, test.dataset),
     });
   return { trained, clean, shifted };
 }
 
+/** T3: a generator fitted on a training set, sampled, and measured against the test set. */
+async function generatorOnMix(
+  runner: StageRunner,
+  input: ContaminationSeedInput,
+  at: string,
+  dataset: Sha256,
+  perMix: PerMixMetrics,
+): Promise<MixGeneratorMetrics> {
+  const { temperature, ratio: _ratio, ...generatorOptions } = input.spec.generator;
+  const { seed } = input;
+  const fitted = await runner.stage(
+    `${at} generator`,
+    'gpu',
+    'fitGenerator',
+    { generator: generatorOptions, seed, stream: `seed=${seed}/generator/fit` },
+    { dataset },
+  );
+  const sampled = await runner.stage(
+    `${at} generator samples`,
+    'gpu',
+    'sampleImages',
+    { alpha: 1, temperature, name: 'G(mix)', seed, stream: `seed=${seed}/generator/sample` },
+    { model: fitted.outputs.model!, reference: dataset },
+  );
+  const measured = await featuresAndMetrics(
+    runner,
+    `${at} generator`,
+    perMix.embedding,
+    { samples: perMix.samples, k: perMix.k, seed },
+    {
+      stream: `seed=${seed}/generator`,
+      dataset: sampled.outputs.dataset!,
+      reference: perMix.reference,
+    },
+  );
+  const m = metricFacts(measured);
+  return {
+    fid: m.fid,
+    precision: m.precision,
+    recall: m.recall,
+    embedding: perMix.embedding.id,
+    model: fitted.outputs.model!,
+    report: measured.outputs.report!,
+  };
+}
+
 function row(
   seed: number,
-  source: MixSource,
+  kind: MixKind,
+  source: string,
   fraction: number,
-  mix: { fromReal: number; fromOther: number; mix: Sha256 },
+  mix: { dataset: Sha256; fromReal: number; fromOther: number },
   { trained, clean, shifted }: Measured,
+  generator: MixGeneratorMetrics | undefined,
 ): ContaminationRow {
   return {
     seed,
+    kind,
     source,
     fraction,
-    ...mix,
+    fromReal: mix.fromReal,
+    fromOther: mix.fromOther,
+    mix: mix.dataset,
     accuracy: Number(clean.facts.accuracy),
     shifted: Object.fromEntries(shifted.map((s) => [s.label, Number(s.output.facts.accuracy)])),
     perClassAccuracy: perClassAccuracy(clean),
@@ -334,6 +523,7 @@ function row(
     report: clean.outputs.report!,
     shiftedReports: Object.fromEntries(shifted.map((s) => [s.label, s.output.outputs.report!])),
     steps: Number(trained.facts.steps),
+    ...(generator ? { generator } : {}),
   };
 }
 
@@ -344,27 +534,177 @@ function perClassAccuracy(classified: StageOutput): (number | null)[] {
   return count.map((n, c) => (n > 0 ? correct[c]! / n : null));
 }
 
-/** A class-balanced split of a dataset into `perClass` images of each class and the rest. */
-function splitSubset(
+function trainClassifier(
   runner: StageRunner,
   label: string,
-  params: { perClass: number; name: string; restName: string },
-  seed: number,
-  inputs: { dataset: Sha256 },
+  config: ContaminationSpec['classifier'] & { steps: number },
+  random: { seed: number; stream: string },
+  dataset: Sha256,
 ): Promise<StageOutput> {
   return runner.stage(
     label,
-    'cpu',
-    'splitSubset',
-    { ...params, seed, stream: `split/${params.name}` },
-    inputs,
+    'gpu',
+    'train',
+    { trainer: 'classifier', config, ...random },
+    { dataset },
   );
 }
 
+function classify(runner: StageRunner, label: string, model: Sha256, dataset: Sha256) {
+  return runner.stage(label, 'gpu', 'classify', {}, { model, dataset });
+}
+
+/**
+ * T6's hard subset: reference classifiers, each trained on its own disjoint real pool, classify
+ * the test set; the test images more than half of them get wrong form the subset.
+ */
+async function hardTestSubset(
+  runner: StageRunner,
+  spec: ContaminationSpec,
+  steps: number,
+  test: Sha256,
+  pool: (i: number) => Sha256,
+): Promise<HardSubsetInfo> {
+  const references: Sha256[] = [];
+  const reports: Record<string, Sha256> = {};
+  for (let i = 0; i < spec.evaluation.hardSubset!.references; i++) {
+    const trained = await trainClassifier(
+      runner,
+      `reference classifier ${i + 1}`,
+      { ...spec.classifier, steps },
+      { seed: spec.seed, stream: `reference-${i + 1}` },
+      pool(i),
+    );
+    references.push(trained.outputs.model!);
+    const classified = await classify(
+      runner,
+      `reference ${i + 1} test`,
+      trained.outputs.model!,
+      test,
+    );
+    reports[`report${i}`] = classified.outputs.report!;
+  }
+  const hard = await runner.stage(
+    'hard test subset',
+    'cpu',
+    'hardSubset',
+    { name: 'hard' },
+    {
+      dataset: test,
+      ...reports,
+    },
+  );
+  return {
+    dataset: hard.outputs.dataset!,
+    count: Number(hard.facts.count),
+    references,
+    reports: Object.values(reports),
+  };
+}
+
+/** A control's dataset: a disjoint pool (web-like transformed if asked), or another source. */
+async function buildControl(
+  runner: StageRunner,
+  spec: ContaminationSpec,
+  control: ControlSpec,
+  split: Record<string, Sha256>,
+  where: { cpuQueue: string; store?: string },
+): Promise<ControlInfo> {
+  if (control.kind === 'source') {
+    const ingested = await ingestSource(runner, SKLEARN_DIGITS, where);
+    return {
+      name: control.name,
+      description: `scikit-learn's 8x8 digits (1,797 images), resized to 20x20 by sharp's cubic kernel`,
+      dataset: ingested.dataset,
+    };
+  }
+  const pool = split[control.name]!;
+  if (!control.transform)
+    return {
+      name: control.name,
+      description: `a clean real pool of ${spec.dataset.name}, disjoint from R and P (the null control)`,
+      dataset: pool,
+    };
+  const transformed = await runner.stage(
+    `${control.name} ${control.transform}`,
+    'cpu',
+    'transformImages',
+    {
+      transform: control.transform,
+      name: control.name,
+      seed: spec.seed,
+      stream: `control/${control.name}`,
+    },
+    { dataset: pool },
+  );
+  return {
+    name: control.name,
+    description: `a real pool of ${spec.dataset.name} disjoint from R and P, recropped, rotated and contrast-jittered per image (web-like)`,
+    dataset: transformed.outputs.dataset!,
+  };
+}
+
+/** Fashion-MNIST's test set: the test split, or a seeded subset of it. */
+async function fashionTestSet(
+  runner: StageRunner,
+  spec: ContaminationSpec,
+  where: { cpuQueue: string; store?: string },
+): Promise<Sha256> {
+  const testSplit = (await ingestSource(runner, fashionMnistSplit('test'), where)).dataset;
+  if (!spec.dataset.testSubset) return testSplit;
+  const subset = await realSubset(
+    runner,
+    'test set',
+    {
+      count: spec.dataset.testSubset,
+      name: 'test',
+      seed: spec.seed,
+      stream: 'test-subset',
+      ...classesOf(spec),
+    },
+    testSplit,
+  );
+  return subset.outputs.dataset!;
+}
+
+/**
+ * The classifier's training steps for every training set: epochs over R's training part (R minus
+ * its validation share, trainers/classifier.py), whole batches only.
+ */
+function classifierSteps(spec: ContaminationSpec): number {
+  const { epochs, batchSize, validationFraction } = spec.classifier;
+  const size = classCount(spec) * spec.dataset.perClass;
+  const trainCount = size - Math.round(validationFraction * size);
+  return epochs * Math.floor(trainCount / Math.min(batchSize, trainCount));
+}
+
+const OPENCV_DIGITS: SourceToIngest = {
+  source: { kind: 'opencv-digits' },
+  label: 'ingest opencv-digits',
+  child: 'ingest-opencv-digits',
+};
+
+const SKLEARN_DIGITS: SourceToIngest = {
+  source: { kind: 'sklearn-digits', resize: { width: 20, height: 20 } },
+  label: 'ingest sklearn-digits 20x20',
+  child: 'ingest-sklearn-digits',
+};
+
 // The class counts of the datasets a spec can name (lib/studies/specs/contamination.ts holds the
 // same table; workflow code does not import the schema module).
-const CLASS_COUNT: Record<ContaminationSpec['dataset']['name'], number> = { 'fashion-mnist': 10 };
+const CLASS_COUNT: Record<ContaminationSpec['dataset']['name'], number> = {
+  'fashion-mnist': 10,
+  digits: 10,
+};
+
+function classCount(spec: ContaminationSpec): number {
+  return spec.dataset.classes?.length ?? CLASS_COUNT[spec.dataset.name];
+}
 
 function classesOf(spec: ContaminationSpec): { classes?: number[] } {
   return spec.dataset.classes ? { classes: spec.dataset.classes } : {};
+}
+
+function sum(values: number[]): number {
+  return values.reduce((a, b) => a + b, 0);
 }
