@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
@@ -13,27 +13,39 @@ import { createWorkers } from '../../workers/run-workers.ts';
 import { connectClient } from '../temporal-client.ts';
 import { readSpec, startAndFollow } from './study.ts';
 
-const DEMO_SPEC = join(
-  dirname(fileURLToPath(import.meta.url)),
-  '..',
-  '..',
-  'studies',
-  'generations-gmm.yaml',
-);
+const STUDIES_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'studies');
+const DEFAULT_DEMO = 'generations-gmm';
+
+/** The example study named `name` (a file `studies/<name>.yaml`); errors list the names there. */
+export function demoSpecPath(name: string): string {
+  const path = join(STUDIES_DIR, `${name}.yaml`);
+  if (/^[a-z0-9-]+$/.test(name) && existsSync(path)) return path;
+  const known = readdirSync(STUDIES_DIR)
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => f.slice(0, -'.yaml'.length))
+    .sort();
+  throw new Error(`No example study \`${name}\` (known: ${known.join(', ')})`);
+}
 
 /**
  * The demo: on a machine with nothing running, starts a private Temporal dev server (unless one
- * answers already) and in-process workers, runs the generational study of
- * studies/generations-gmm.yaml on the configured store (the local directory by default) and
- * writes its report.
+ * answers already) and in-process workers, runs an example study (by default the generational
+ * study of studies/generations-gmm.yaml) on the configured store (the local directory by default)
+ * and writes its report.
  */
 export function registerDemo(program: Command): void {
   program
     .command('demo')
-    .description(
-      'Run the demo study (studies/generations-gmm.yaml) end to end; starts what it needs, stops it after',
+    .argument(
+      '[study]',
+      'an example study by name: a file studies/<name>.yaml (e.g. contamination-gmm, contamination-digits)',
+      DEFAULT_DEMO,
     )
-    .action(async () => {
+    .description(
+      'Run an example study (default studies/generations-gmm.yaml) end to end; starts what it needs, stops it after',
+    )
+    .action(async (study: string) => {
+      const specPath = demoSpecPath(study);
       const log = (line: string) => console.error(`[demo] ${line}`);
       // own task queues, so that workers started elsewhere (perhaps on another store) never take its
       // tasks, and own worker deployment, whose current build is always the one the demo runs
@@ -78,9 +90,11 @@ export function registerDemo(program: Command): void {
           throw new Error(`the demo's workers could not be routed: ${routed.reason}`);
         const client = await connectClient(config);
         log(
-          `running ${DEMO_SPEC}: the Martinez et al. loop with a PCA + Gaussian-mixture generator`,
+          study === DEFAULT_DEMO
+            ? `running ${specPath}: the Martinez et al. loop with a PCA + Gaussian-mixture generator`
+            : `running ${specPath}`,
         );
-        await startAndFollow(client, config, readSpec(DEMO_SPEC), [], {});
+        await startAndFollow(client, config, readSpec(specPath), [], {});
         if (!server)
           log('inspect the run with: npx clab runs show <workflow-id>, npx clab lineage <digest>');
       } finally {
