@@ -14,12 +14,14 @@ import { createFitGeneratorActivities } from './stages/fit-generator.ts';
 import { createGaussianChainsActivities } from './stages/gaussian-chains.ts';
 import { createHardSubsetActivities } from './stages/hard-subset.ts';
 import { createMixDatasetsActivities } from './stages/mix-datasets.ts';
+import { createPowerSpectraActivities } from './stages/power-spectra.ts';
 import { createRealSubsetActivities } from './stages/real-subset.ts';
 import { createReplaceMixActivities } from './stages/replace-mix.ts';
 import { createSampleGridActivities } from './stages/sample-grid.ts';
 import { createSampleImagesActivities } from './stages/sample-images.ts';
 import { createShiftTestSetActivities } from './stages/shift-test-set.ts';
 import { createSplitSubsetActivities } from './stages/split-subset.ts';
+import { createTrainDetectorActivities } from './stages/train-detector.ts';
 import { createTransformImagesActivities } from './stages/transform-images.ts';
 import { createStudyTableActivities } from './study-tables.ts';
 import { createTrainActivities } from './train.ts';
@@ -52,6 +54,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createGenerateActivities(deps),
     ...createOnnxEmbeddingActivities(deps),
     ...createClassifyActivities(deps),
+    ...createPowerSpectraActivities(deps),
+    ...createTrainDetectorActivities(deps),
     ...createHardSubsetActivities(deps),
     ...createTransformImagesActivities(deps),
   };

@@ -33,6 +33,8 @@ const STAGES: Record<string, StageModules> = {
   classify: { modules: ['activities/stages/classify.ts'], runtime: 'onnx' },
   hardSubset: { modules: ['activities/stages/hard-subset.ts'] },
   transformImages: { modules: ['activities/stages/transform-images.ts'] },
+  powerSpectra: { modules: ['activities/stages/power-spectra.ts'] },
+  trainDetector: { modules: ['activities/stages/train-detector.ts'] },
   // A custom stage: the ingest child workflow and its activities.
   ingest: { modules: ['activities/ingest.ts', 'workflows/ingest-dataset.ts'] },
 };

@@ -3,5 +3,6 @@
 // studies/, built from the shared blocks in blocks/.
 export { ingestDataset } from './ingest-dataset.ts';
 export { contaminationSeed, contaminationStudy } from './studies/contamination.ts';
+export { detectionStudy } from './studies/detection.ts';
 export { generationsLoop, generationsStudy } from './studies/generations.ts';
 export { varianceCollapseCheck, varianceCollapseLoop } from './variance-collapse.ts';

@@ -43,6 +43,8 @@ type StageActivityName =
   | 'generate'
   | 'defineOnnxEmbedding'
   | 'classify'
+  | 'powerSpectra'
+  | 'trainDetector'
   | 'hardSubset'
   | 'transformImages';
 

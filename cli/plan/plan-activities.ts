@@ -114,6 +114,30 @@ const STAGE_OUTPUTS: Record<
     outputs: ['report'],
     facts: { count: 0, accuracy: 0, perClassCount: [], perClassCorrect: [] },
   },
+  powerSpectra: {
+    outputs: ['spectra'],
+    facts: {
+      bins: 0,
+      realCount: 0,
+      generatedCount: 0,
+      maxAbsZ: 0,
+      peakRadius: 0,
+      criticalZ: 0,
+      significantBins: 0,
+    },
+  },
+  trainDetector: {
+    outputs: ['report', 'split'],
+    facts: {
+      accuracy: 0,
+      low: 0,
+      high: 0,
+      correct: 0,
+      testCount: 0,
+      trainCount: 0,
+      trainAccuracy: 0,
+    },
+  },
   hardSubset: { outputs: ['dataset'], facts: { count: 0, perClassCount: [] } },
   transformImages: {
     outputs: ['dataset'],

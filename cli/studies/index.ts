@@ -1,6 +1,7 @@
 import { InputError } from '../../lib/input-error.ts';
 import type { SpecOf, StudyKindName, StudySpec } from '../../lib/studies/specs/index.ts';
 import { contamination } from './contamination.ts';
+import { detection } from './detection.ts';
 import { generations } from './generations.ts';
 import type { AnyStudyKind } from './kind.ts';
 
@@ -13,6 +14,7 @@ export type { AnyStudyKind, StudyKind, StudyRunOptions, StudyWorkflow } from './
 const STUDY_KINDS: { [K in StudyKindName]: AnyStudyKind<SpecOf<K>> } = {
   generations,
   contamination,
+  detection,
 };
 
 /** The study kind of a spec. */

@@ -58,14 +58,14 @@ describe('study specs: the union discriminated by `study:`', () => {
     );
     expect(unknown).toBeInstanceOf(InputError);
     expect(unknown.message).toBe(
-      'c.yaml: invalid study spec:\n  study: unknown study kind `contaminations` (known kinds: `generations`, `contamination`)',
+      'c.yaml: invalid study spec:\n  study: unknown study kind `contaminations` (known kinds: `generations`, `contamination`, `detection`)',
     );
     expect(
       errorOf(() => parseStudySpec(demo.replace('study: generations\n', ''), 'm.yaml')).message,
     ).toBe(
-      'm.yaml: invalid study spec:\n  study: missing (known kinds: `generations`, `contamination`)',
+      'm.yaml: invalid study spec:\n  study: missing (known kinds: `generations`, `contamination`, `detection`)',
     );
-    expect(STUDY_KIND_NAMES).toEqual(['generations', 'contamination']);
+    expect(STUDY_KIND_NAMES).toEqual(['generations', 'contamination', 'detection']);
   });
 });
 
@@ -75,12 +75,18 @@ describe('the CLI’s study kinds', () => {
       'generations-gmm.yaml',
       'generations-ddpm.yaml',
       'contamination-gmm.yaml',
+      'contamination-digits.yaml',
+      'detection-gmm.yaml',
     ]) {
       const kind = studyKindOf(parseStudySpec(example(file), file));
       const registered = (workflows as Record<string, unknown>)[kind.workflow.name];
       expect(registered).toBe(kind.workflow);
     }
-    expect(studyWorkflowTypes()).toEqual(['generationsStudy', 'contaminationStudy']);
+    expect(studyWorkflowTypes()).toEqual([
+      'generationsStudy',
+      'contaminationStudy',
+      'detectionStudy',
+    ]);
     expect(studyKindOfWorkflowType('generationsStudy', 'w')).toBe(
       studyKindOf(parseStudySpec(example('generations-gmm.yaml'), 'x.yaml')),
     );
@@ -88,7 +94,7 @@ describe('the CLI’s study kinds', () => {
 
   it('a workflow that is not a study run is refused, naming the study workflow types', () => {
     expect(() => studyKindOfWorkflowType('ingestDataset', 'ingest-1')).toThrowError(
-      /^ingest-1 is not a study run \(its type is ingestDataset; study runs are generationsStudy, contaminationStudy\)$/,
+      /^ingest-1 is not a study run \(its type is ingestDataset; study runs are generationsStudy, contaminationStudy, detectionStudy\)$/,
     );
   });
 
