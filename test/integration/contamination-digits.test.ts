@@ -3,7 +3,7 @@
 // scikit-learn's digits resized to 20x20, and the null control's defining property: replacing all
 // of R by a disjoint pool of the same real source behaves like R itself, within noise.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadImageSet } from '../../activities/image-sets.ts';
+import { loadImageSet, type ImageSet } from '../../activities/image-sets.ts';
 import { loadContaminationTable, type ContaminationTable } from '../../cli/contamination-table.ts';
 import { meanSe } from '../../lib/report/stats.ts';
 import type { ContaminationRow } from '../../lib/studies/contamination-result.ts';
@@ -55,13 +55,14 @@ describe('contamination study, digits variant', () => {
 
   it('draws R, P, C and the test set from digits.png, disjoint; C-sklearn is the resized 8x8 set', async () => {
     const store = s3StoreOf(config);
-    const [real, test, clean, sklearn] = await Promise.all(
-      [
-        table.datasets.real,
-        table.datasets.test,
-        ...['C', 'C-sklearn'].map((n) => table.controls.find((c) => c.name === n)!.dataset),
-      ].map((d) => loadImageSet(store, d)),
-    );
+    const digests = [
+      table.datasets.real,
+      table.datasets.test,
+      ...['C', 'C-sklearn'].map((n) => table.controls.find((c) => c.name === n)!.dataset),
+    ];
+    const [real, test, clean, sklearn] = (await Promise.all(
+      digests.map((d) => loadImageSet(store, d)),
+    )) as [ImageSet, ImageSet, ImageSet, ImageSet];
     expect([real, test, clean].map((s) => [s.count, s.width, s.height])).toEqual([
       [10 * PER_CLASS, 20, 20],
       [10 * 40, 20, 20],
@@ -69,7 +70,7 @@ describe('contamination study, digits variant', () => {
     ]);
     expect([sklearn.count, sklearn.width, sklearn.height]).toEqual([1797, 20, 20]);
     expect(sklearn.classes).toEqual(real.classes);
-    const key = (s: typeof real, i: number) =>
+    const key = (s: ImageSet, i: number) =>
       Buffer.from(s.pixels.subarray(i * 400, (i + 1) * 400)).toString('base64');
     const inReal = new Set(Array.from({ length: real.count }, (_, i) => key(real, i)));
     for (const s of [test, clean])
