@@ -25,16 +25,22 @@ def alphas_cumprod(kind, T):
 
 
 def trailing_timesteps(T, n):
-    return (np.round(np.arange(T, 0, -T / n)).astype(np.int64) - 1).tolist()
+    """Trailing spacing as lib/diffusion/ddim-scheduler.ts computes it: round(i T / n) - 1 for
+    i = n..1, halves to even. (diffusers' np.arange(T, 0, -T / n) accumulates rounding: for some n
+    it gives n + 1 timesteps, the last -1, or rounds a half the other way.)"""
+    return (np.round(np.arange(n, 0, -1) * (T / n)).astype(np.int64) - 1).tolist()
 
 
 def ddim(predict, x, labels, abar, steps, guidance, null_class, T):
-    """Song et al. (2021), Eq. 12 with eta = 0 and x0 clipped to [-1, 1]."""
+    """Song et al. (2021), Eq. 12 with eta = 0 and x0 clipped to [-1, 1]. Each step goes from one
+    scheduled timestep to the next (not to t - T // steps, which is off the schedule when steps does
+    not divide T), and the last one to abar = 1, as the TypeScript scheduler does."""
     n = x.shape[0]
     guided = guidance != 1
     y = np.concatenate([labels, np.full(n, null_class)]) if guided else labels
     outside = 0.0
-    for t in trailing_timesteps(T, steps):
+    timesteps = trailing_timesteps(T, steps)
+    for t, prev in zip(timesteps, timesteps[1:] + [-1]):
         t0 = time.perf_counter()
         batch = np.concatenate([x, x]) if guided else x
         ts = np.full(batch.shape[0], t, dtype=np.int64)
@@ -43,7 +49,6 @@ def ddim(predict, x, labels, abar, steps, guidance, null_class, T):
         t0 = time.perf_counter()
         if guided:
             eps = eps[n:] + guidance * (eps[:n] - eps[n:])
-        prev = t - T // steps
         a_t = abar[t]
         a_prev = abar[prev] if prev >= 0 else 1.0
         x0 = np.clip((x - np.sqrt(1 - a_t) * eps) / np.sqrt(a_t), -1, 1)

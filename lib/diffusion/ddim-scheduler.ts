@@ -5,6 +5,12 @@ import { alphasCumprod, betasFor, type BetaSchedule } from './noise-schedule.ts'
  * The DDIM sampler (Song, Meng & Ermon, "Denoising Diffusion Implicit Models", ICLR 2021) for an
  * epsilon-predicting model, in the shape of diffusers' schedulers: a config, `setTimesteps(n)`,
  * then `step()` once per timestep from the noisiest down.
+ *
+ * Each step goes from one scheduled timestep to the next one, timesteps[i] -> timesteps[i + 1],
+ * whatever the spacing; the step from the last scheduled timestep goes to abar = finalAlphaCumprod
+ * (1 with `setAlphaToOne`, so it returns the predicted x_0; abar_0 without it). diffusers' DDIM uses
+ * t - floor(T / n) instead, which is the next timestep only for `leading` spacing, or `trailing`
+ * when n divides T (e.g. not for 16 trailing steps of 1000, nor for `linspace`).
  */
 export interface DdimConfig {
   numTrainTimesteps: number;
@@ -14,7 +20,10 @@ export interface DdimConfig {
   /** Clip the predicted x_0 to [-clipSampleRange, clipSampleRange]. */
   clipSample: boolean;
   clipSampleRange: number;
-  /** Use abar = 1 for the step past t = 0 (the final step returns the predicted x_0). */
+  /**
+   * The step from the last scheduled timestep goes to abar = 1 (it returns the predicted x_0);
+   * false: to abar_0, the first training timestep's (diffusers' `set_alpha_to_one`).
+   */
   setAlphaToOne: boolean;
   /** How inference timesteps are spread over the training ones (Lin et al., 2024, Table 2). */
   timestepSpacing: 'leading' | 'trailing' | 'linspace';
@@ -48,6 +57,7 @@ export interface DdimStepResult {
 export class DdimScheduler {
   readonly config: DdimConfig;
   readonly alphasCumprod: Float64Array;
+  /** abar of the noise level after the last scheduled timestep (see `setAlphaToOne`). */
   readonly finalAlphaCumprod: number;
   timesteps: number[] = [];
   numInferenceSteps = 0;
@@ -82,11 +92,26 @@ export class DdimScheduler {
   }
 
   /**
-   * One reverse step x_t -> x_{t-1} given the model's noise prediction eps_theta(x_t, t).
-   * Song et al. (2021), Eq. 12:
-   *   x_{t-1} = sqrt(abar_{t-1}) x0_pred + sqrt(1 - abar_{t-1} - sigma_t^2) eps + sigma_t z,
+   * The timestep a step from `timestep` goes to: the next entry of the schedule, or -1 after the
+   * last one (whose abar is `finalAlphaCumprod`). Throws for a timestep that is not scheduled.
+   */
+  previousTimestep(timestep: number): number {
+    if (!this.numInferenceSteps) throw new Error('Call setTimesteps(n) before step()');
+    const i = this.timesteps.indexOf(timestep); // the timesteps are distinct for every spacing
+    if (i < 0)
+      throw new RangeError(
+        `Timestep ${timestep} is not one of the ${this.numInferenceSteps} scheduled timesteps`,
+      );
+    return i + 1 < this.timesteps.length ? this.timesteps[i + 1]! : -1;
+  }
+
+  /**
+   * One reverse step from the scheduled timestep t to the next one, s = previousTimestep(t), given
+   * the model's noise prediction eps_theta(x_t, t). Song et al. (2021), Eq. 12 on the sub-sequence
+   * tau of Sec. 4.2 (t = tau_i, s = tau_{i-1}), with abar_s = finalAlphaCumprod after the last one:
+   *   x_s = sqrt(abar_s) x0_pred + sqrt(1 - abar_s - sigma_t^2) eps + sigma_t z,
    *   x0_pred = (x_t - sqrt(1 - abar_t) eps) / sqrt(abar_t),
-   * with Eq. 16: sigma_t = eta sqrt((1 - abar_{t-1}) / (1 - abar_t)) sqrt(1 - abar_t / abar_{t-1}).
+   * with Eq. 16: sigma_t = eta sqrt((1 - abar_s) / (1 - abar_t)) sqrt(1 - abar_t / abar_s).
    */
   step(
     modelOutput: Float32Array,
@@ -101,8 +126,7 @@ export class DdimScheduler {
       );
     const eta = options.eta ?? 0;
     if (eta > 0 && !options.rng) throw new Error('DDIM with eta > 0 needs an rng for its noise');
-    const prevTimestep =
-      timestep - Math.floor(this.config.numTrainTimesteps / this.numInferenceSteps);
+    const prevTimestep = this.previousTimestep(timestep);
     const alphaT = this.alphasCumprod[timestep];
     if (alphaT === undefined) throw new RangeError(`Timestep ${timestep} is outside the schedule`);
     const alphaPrev =

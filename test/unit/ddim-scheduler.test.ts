@@ -60,6 +60,118 @@ describe('DdimScheduler.setTimesteps', () => {
   });
 });
 
+describe('DdimScheduler.previousTimestep: each step goes to the next scheduled timestep', () => {
+  // (t, previousTimestep(t)) for every scheduled t; -1 stands for the step past the last timestep,
+  // to abar = finalAlphaCumprod.
+  const pairs = (s: DdimScheduler) => s.timesteps.map((t) => [t, s.previousTimestep(t)]);
+
+  it('16 trailing steps of 1000 (16 does not divide 1000)', () => {
+    const s = new DdimScheduler({ timestepSpacing: 'trailing' });
+    s.setTimesteps(16);
+    // T / n = 62.5; t_i = round(62.5 i) - 1 for i = 16..1, halves to even:
+    //   1000 -> 999, 937.5 -> 938 -> 937, 875 -> 874, 812.5 -> 812 -> 811, 750 -> 749,
+    //   687.5 -> 688 -> 687, 625 -> 624, 562.5 -> 562 -> 561, 500 -> 499, 437.5 -> 438 -> 437,
+    //   375 -> 374, 312.5 -> 312 -> 311, 250 -> 249, 187.5 -> 188 -> 187, 125 -> 124, 62.5 -> 62 -> 61.
+    // t - floor(1000 / 16) = t - 62 would give 937 -> 875, 874 -> 812, 687 -> 625, 624 -> 562, ...:
+    // half the steps would land one training step off the schedule.
+    expect(pairs(s)).toEqual([
+      [999, 937],
+      [937, 874],
+      [874, 811],
+      [811, 749],
+      [749, 687],
+      [687, 624],
+      [624, 561],
+      [561, 499],
+      [499, 437],
+      [437, 374],
+      [374, 311],
+      [311, 249],
+      [249, 187],
+      [187, 124],
+      [124, 61],
+      [61, -1],
+    ]);
+  });
+
+  it('7 linspace steps of 1000', () => {
+    const s = new DdimScheduler({ timestepSpacing: 'linspace' });
+    s.setTimesteps(7);
+    // t_i = round(999 i / 6) = round(166.5 i) for i = 6..0, halves to even:
+    //   999, 832.5 -> 832, 666, 499.5 -> 500, 333, 166.5 -> 166, 0.
+    // t - floor(1000 / 7) = t - 142 would give 999 -> 857, 832 -> 690, ..., 166 -> 24: every step
+    // but the last off the schedule.
+    expect(pairs(s)).toEqual([
+      [999, 832],
+      [832, 666],
+      [666, 500],
+      [500, 333],
+      [333, 166],
+      [166, 0],
+      [0, -1],
+    ]);
+  });
+
+  it('7 trailing steps of 1000: the last step goes to abar = 1, not to t = 0', () => {
+    const s = new DdimScheduler({ timestepSpacing: 'trailing' });
+    s.setTimesteps(7);
+    // T / n = 142.857...; t_i = round(142.857 i) - 1 for i = 7..1:
+    //   1000 -> 999, 857.14 -> 857 -> 856, 714.29 -> 714 -> 713, 571.43 -> 571 -> 570,
+    //   428.57 -> 429 -> 428, 285.71 -> 286 -> 285, 142.86 -> 143 -> 142.
+    // t - 142 would give 999 -> 857, 856 -> 714, ... and 142 -> 0, a last step to abar_0 < 1.
+    expect(pairs(s)).toEqual([
+      [999, 856],
+      [856, 713],
+      [713, 570],
+      [570, 428],
+      [428, 285],
+      [285, 142],
+      [142, -1],
+    ]);
+  });
+
+  it('3 leading and 3 linspace steps of 1000, and leading with a steps offset', () => {
+    const leading = new DdimScheduler();
+    leading.setTimesteps(3);
+    // floor(1000 / 3) = 333; t_i = 333 i for i = 2..0: the same pairs as t - 333.
+    expect(pairs(leading)).toEqual([
+      [666, 333],
+      [333, 0],
+      [0, -1],
+    ]);
+    const offset = new DdimScheduler({ stepsOffset: 1 });
+    offset.setTimesteps(3);
+    // 333 i + 1: 667, 334, 1; the last step goes past t = 0 to abar = 1.
+    expect(pairs(offset)).toEqual([
+      [667, 334],
+      [334, 1],
+      [1, -1],
+    ]);
+    const linspace = new DdimScheduler({ timestepSpacing: 'linspace' });
+    linspace.setTimesteps(3);
+    // round(999 i / 2) = 999, 499.5 -> 500, 0 (t - 333 would give 666 and 167).
+    expect(pairs(linspace)).toEqual([
+      [999, 500],
+      [500, 0],
+      [0, -1],
+    ]);
+  });
+
+  it('a single step goes straight to the final abar', () => {
+    const s = new DdimScheduler({ timestepSpacing: 'trailing' });
+    s.setTimesteps(1); // round(1000) - 1 = 999
+    expect(pairs(s)).toEqual([[999, -1]]);
+  });
+
+  it('refuses a timestep that is not scheduled, and a call before setTimesteps', () => {
+    const s = new DdimScheduler({ timestepSpacing: 'trailing' });
+    expect(() => s.previousTimestep(999)).toThrow(/setTimesteps/);
+    s.setTimesteps(16);
+    expect(() => s.previousTimestep(938)).toThrow(/not one of the 16 scheduled/);
+    expect(() => s.step(Float32Array.of(0), 938, Float32Array.of(0))).toThrow(RangeError);
+  });
+});
+
 describe('DdimScheduler.step', () => {
   it('one deterministic step matches Eq. 12 worked by hand', () => {
     const s = constantBeta();
@@ -74,6 +186,66 @@ describe('DdimScheduler.step', () => {
     expect(prevSample[0]).toBeCloseTo(expected, 5);
   });
 
+  it('one deterministic step of 3 trailing of 10 goes from t = 6 to t = 2, worked by hand', () => {
+    // abar_t = 0.9^(t+1). Trailing, T / n = 10 / 3: round(10) - 1 = 9, round(6.67) - 1 = 6,
+    // round(3.33) - 1 = 2, so the step from 6 goes to 2 (t - floor(10 / 3) = 3 would be abar_3).
+    const s = new DdimScheduler({
+      numTrainTimesteps: 10,
+      betaStart: 0.1,
+      betaEnd: 0.1,
+      clipSample: false,
+      timestepSpacing: 'trailing',
+    });
+    expect(s.setTimesteps(3)).toEqual([9, 6, 2]);
+    // x_t = 1, eps = 0.5.
+    // abar_6 = 0.9^7 = 0.4782969: sqrt = 0.6915901, sqrt(1 - abar_6) = sqrt(0.5217031) = 0.7222902.
+    // x0 = (1 - 0.7222902 * 0.5) / 0.6915901 = 0.6388549 / 0.6915901 = 0.9237479.
+    // abar_2 = 0.9^3 = 0.729: sqrt = 0.8538150, sqrt(1 - 0.729) = sqrt(0.271) = 0.5205766.
+    // x_2 = 0.8538150 * 0.9237479 + 0.5205766 * 0.5 = 0.7887098 + 0.2602883 = 1.0489981.
+    // (With abar_3 = 0.6561, the old t - 3, it would be 0.81 * 0.9237479 + 0.5864299 * 0.5 = 1.0414507.)
+    const { prevSample, predOriginalSample } = s.step(Float32Array.of(0.5), 6, Float32Array.of(1));
+    expect(predOriginalSample[0]).toBeCloseTo(0.9237479, 6);
+    expect(prevSample[0]).toBeCloseTo(1.0489981, 6);
+  });
+
+  it('eta = 0.5 on the same step: sigma from Eq. 16 and the rng draw, worked by hand', () => {
+    const s = new DdimScheduler({
+      numTrainTimesteps: 10,
+      betaStart: 0.1,
+      betaEnd: 0.1,
+      clipSample: false,
+      timestepSpacing: 'trailing',
+    });
+    s.setTimesteps(3);
+    // sigma^2 = 0.25 * (1 - 0.729) / (1 - 0.4782969) * (1 - 0.4782969 / 0.729)
+    //         = 0.25 * 0.5194525 * (1 - 0.6561) = 0.25 * 0.5194525 * 0.3439 = 0.0446599,
+    // sigma = 0.2113290; direction sqrt(1 - 0.729 - 0.0446599) = sqrt(0.2263401) = 0.4757521.
+    // x_2 = 0.7887098 + 0.4757521 * 0.5 + 0.2113290 z = 1.0265858 + 0.2113290 z.
+    const z = Rng.stream(3, 'ddim-eta').normal();
+    const { prevSample } = s.step(Float32Array.of(0.5), 6, Float32Array.of(1), {
+      eta: 0.5,
+      rng: Rng.stream(3, 'ddim-eta'),
+    });
+    expect(prevSample[0]).toBeCloseTo(1.0265858 + 0.211329 * z, 6);
+  });
+
+  it('without setAlphaToOne the step from the last timestep goes to abar_0, worked by hand', () => {
+    const s = new DdimScheduler({
+      numTrainTimesteps: 10,
+      betaStart: 0.1,
+      betaEnd: 0.1,
+      clipSample: false,
+      setAlphaToOne: false,
+      timestepSpacing: 'trailing',
+    });
+    s.setTimesteps(3);
+    expect(s.finalAlphaCumprod).toBeCloseTo(0.9, 15);
+    // From t = 2: x0 = (1 - 0.5205766 * 0.5) / 0.8538150 = 0.7397117 / 0.8538150 = 0.8663607;
+    // abar_0 = 0.9: x = sqrt(0.9) 0.8663607 + sqrt(0.1) 0.5 = 0.8219019 + 0.1581139 = 0.9800158.
+    const { prevSample } = s.step(Float32Array.of(0.5), 2, Float32Array.of(1));
+    expect(prevSample[0]).toBeCloseTo(0.9800158, 6);
+  });
+
   it('with eta = 0 and a constant model output the loop ends at the closed-form x0 prediction', () => {
     // If eps is constant, x_t = sqrt(abar_t) x0 + sqrt(1 - abar_t) eps keeps the same x0 at every
     // step, so the last sample is x0 = (x_T - sqrt(1 - abar_T) eps) / sqrt(abar_T).
@@ -86,6 +258,33 @@ describe('DdimScheduler.step', () => {
     for (const t of timesteps) x = s.step(eps, t, x).prevSample;
     Array.from(x).forEach((v, i) => expect(v).toBeCloseTo(x0[i]!, 3));
   });
+
+  it.each([
+    ['trailing', 16],
+    ['trailing', 7],
+    ['linspace', 7],
+    ['leading', 3],
+  ] as const)(
+    'with eta = 0 and a constant model output every step of %s x %i keeps the same x0',
+    (timestepSpacing, n) => {
+      // The x0 predicted at the next timestep is x0 again only if the step landed on that
+      // timestep's noise level: a step to another abar changes it.
+      const s = new DdimScheduler({ clipSample: false, timestepSpacing });
+      const timesteps = s.setTimesteps(n);
+      const eps = Float32Array.of(0.3, -1.2, 0.05);
+      const aT = s.alphasCumprod[timesteps[0]!]!;
+      let x: Float32Array = Float32Array.from([0.5, -0.25, 0.9], (v, i) => {
+        return Math.sqrt(aT) * v + Math.sqrt(1 - aT) * eps[i]!;
+      });
+      const x0 = Array.from(x, (v, i) => (v - Math.sqrt(1 - aT) * eps[i]!) / Math.sqrt(aT));
+      for (const t of timesteps) {
+        const out = s.step(eps, t, x);
+        Array.from(out.predOriginalSample).forEach((v, i) => expect(v).toBeCloseTo(x0[i]!, 4));
+        x = out.prevSample;
+      }
+      Array.from(x).forEach((v, i) => expect(v).toBeCloseTo(x0[i]!, 4));
+    },
+  );
 
   it('clips the predicted x0 to [-1, 1] when asked', () => {
     const s = new DdimScheduler({ numTrainTimesteps: 10, betaStart: 0.1, betaEnd: 0.1 });
