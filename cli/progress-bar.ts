@@ -33,6 +33,11 @@ export class MultiLine {
   #lastLog = 0;
   #last = '';
 
+  /** Whether the lines are redrawn in place (stderr is a terminal). */
+  get isTty(): boolean {
+    return this.#tty;
+  }
+
   draw(lines: string[]): void {
     const text = lines.join('\n');
     if (this.#tty) {
