@@ -4,6 +4,7 @@ import { registerDeploy } from './commands/deploy.ts';
 import { registerIngest } from './commands/ingest.ts';
 import { registerLineage } from './commands/lineage.ts';
 import { registerPlan } from './commands/plan.ts';
+import { registerReport } from './commands/report.ts';
 import { registerStudy } from './commands/study.ts';
 import { registerMetrics } from './commands/metrics.ts';
 import { registerRuns } from './commands/runs.ts';
@@ -23,6 +24,7 @@ registerIngest(program);
 registerStudy(program);
 registerPlan(program);
 registerRuns(program);
+registerReport(program);
 registerLineage(program);
 registerMetrics(program);
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set-up of a machine, run by `npm test` and `npm run demo` before anything else: Debian's real
-# image datasets (Fashion-MNIST, OpenCV's and scikit-learn's digits), the npm packages, the
+# image datasets (Fashion-MNIST, OpenCV's and scikit-learn's digits) and chromium (the reports'
+# browser test; libfontconfig1 brings DejaVu, enough for the plots' text), the npm packages, the
 # trainers' Python environment (trainers/setup.sh), and the pinned Temporal and MinIO binaries
 # (built with Go into ~/.cache/contamination-lab/bin). Idempotent: each part is skipped when it is
 # in place (stamps keyed on the lock and requirements files), so a set-up machine takes seconds.
@@ -13,12 +14,15 @@ digest_of() { cat "$@" | sha256sum | cut -d' ' -f1; }
 # The datasets the ingest sources read (never downloaded at run time), each package installed only
 # if its file is missing. digits.png ships only in opencv-doc (opencv-data has no samples);
 # digits.csv.gz is in python3-sklearn (architecture-independent; python3-sklearn-lib holds the
-# compiled code); no recommends (they would add matplotlib, pytest and nose).
+# compiled code); no recommends (they would add matplotlib, pytest and nose). chromium is the
+# headless browser test/integration/report-browser.test.ts opens the reports in (driven by
+# playwright-core, which downloads no browser of its own).
 missing=()
 [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || missing+=(dataset-fashion-mnist)
 opencv_digits=/usr/share/doc/opencv-doc/examples/data/digits.png
 [ -f "$opencv_digits" ] || [ -f "$opencv_digits.gz" ] || missing+=(opencv-doc)
 [ -f /usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz ] || missing+=(python3-sklearn)
+[ -f /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "[setup] installing Debian's ${missing[*]}"
   sudo=""

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client, WorkflowHandle } from '@temporalio/client';
+import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import type { Command } from 'commander';
 import { loadConfig } from '../../infra/load-config.ts';
 import type { ClabConfig } from '../../lib/config.ts';
@@ -10,7 +10,9 @@ import { openStore } from '../../lib/storage/open-store.ts';
 import { parseStudySpec, type StudySpec } from '../../lib/studies/specs/index.ts';
 import { studyProgress } from '../../workflows/blocks/progress.ts';
 import type { StudyInput, StudyResult } from '../../workflows/blocks/study.ts';
+import { ingestDataset, ingestProgress } from '../../workflows/ingest-dataset.ts';
 import { MultiLine, ProgressBar } from '../progress-bar.ts';
+import { ingestProgressText, runningStagesText, withStageProgress } from '../stage-progress.ts';
 import {
   studyKindOf,
   studyKindOfWorkflowType,
@@ -18,6 +20,7 @@ import {
   type StudyWorkflow,
 } from '../studies/index.ts';
 import { connectClient } from '../temporal-client.ts';
+import { defaultReportDir, writeStudyReport } from '../write-report.ts';
 
 export function registerStudy(program: Command): void {
   program
@@ -137,8 +140,16 @@ export async function startAndFollow(
     await follow(client, handle, kind.workflows(spec, workflowId)),
   );
   kind.print(result);
-  const dir = opts.reportDir ?? join(config.home, 'reports', workflowId);
-  const report = await kind.writeReport(result, store, dir, workflowId);
+  const dir = opts.reportDir ?? defaultReportDir(config.home, workflowId);
+  const report = await writeStudyReport({
+    kind,
+    table: result,
+    store,
+    dir,
+    workflowId,
+    home: config.home,
+    status: 'COMPLETED',
+  });
   console.error(`${result.stageCount} stages (${result.cacheHits} from cache); report: ${report}`);
   console.log(workflowId);
 }
@@ -160,20 +171,32 @@ async function follow(
     ...w,
     handle: client.workflow.getHandle(w.workflowId),
     bar: new ProgressBar(),
+    /** Whether its run has ended (so it is not described again). */
+    closed: false,
   }));
   const multi = new MultiLine();
+  // On a terminal each bar also shows its workflow's running stage (a describe per workflow and
+  // poll); elsewhere the lines print only when they change, so they keep to the stage counts.
+  const live = multi.isTty;
   while (!finished) {
     const lines = await Promise.all(
       parts.map(async (p) => {
-        const progress = await p.handle.query(studyProgress).catch(() => undefined);
+        const [progress, running] = await Promise.all([
+          p.handle.query(studyProgress).catch(() => undefined),
+          live && !p.closed ? runningStage(client, p.handle) : undefined,
+        ]);
+        if (running === CLOSED) p.closed = true;
         const done = progress?.stagesDone ?? 0;
-        return p.bar.render(
+        const line = p.bar.render(
           done,
           p.stages,
           p.label.padEnd(width),
           `stages${progress?.cacheHits ? ` (${progress.cacheHits} cached)` : ''}  ${progress?.lastStage ?? ''}`,
           false,
         );
+        return typeof running === 'string'
+          ? withStageProgress(line, running, process.stderr.columns)
+          : line;
       }),
     );
     multi.draw(lines);
@@ -181,4 +204,49 @@ async function follow(
   }
   multi.done();
   return result;
+}
+
+/** What runningStage returns for a workflow whose run has ended. */
+const CLOSED = Symbol('closed');
+
+/** Statuses after which a workflow id has nothing running (a continued run is followed by its id). */
+const ENDED = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'TERMINATED', 'TIMED_OUT']);
+
+/**
+ * The progress text of what `handle`'s workflow is running now: its pending activities' heartbeat
+ * details and its ingest children's progress (cli/stage-progress.ts); '' when it has not started
+ * or runs nothing that reports, CLOSED once it has ended.
+ */
+async function runningStage(
+  client: Client,
+  handle: WorkflowHandle,
+): Promise<string | typeof CLOSED> {
+  const description = await handle.describe().catch(() => undefined);
+  if (!description) return '';
+  if (ENDED.has(description.status.name)) return CLOSED;
+  const pending = (description.raw.pendingActivities ?? []).map((a) => ({
+    type: a.activityType?.name ?? '',
+    details: decodeDetails(a.heartbeatDetails?.payloads?.[0]),
+  }));
+  const ingests = await Promise.all(
+    (description.raw.pendingChildren ?? [])
+      .filter((c) => c.workflowTypeName === ingestDataset.name && c.workflowId)
+      .map((c) =>
+        client.workflow
+          .getHandle(c.workflowId!)
+          .query(ingestProgress)
+          .then(ingestProgressText, () => ''),
+      ),
+  );
+  return [runningStagesText(pending), ...ingests].filter((t) => t !== '').join(', ');
+}
+
+/** A heartbeat payload decoded, or undefined if there is none or it does not decode. */
+function decodeDetails(payload: Payload | null | undefined): unknown {
+  if (!payload) return undefined;
+  try {
+    return defaultPayloadConverter.fromPayload(payload);
+  } catch {
+    return undefined;
+  }
 }
