@@ -623,8 +623,11 @@ async function generatorSection(ctx: Context): Promise<Part> {
   );
 }
 
-/** A digest's first 12 hex digits, for tables (the CSV files hold them whole). */
-const short = (digest: string) => `${digest.slice(0, 12)}…`;
+/**
+ * A digest's first 12 hex digits, for tables (the CSV files hold them whole); `-` for a digest a
+ * run did not record (runs before the metrics digests were recorded).
+ */
+const short = (digest: string | undefined) => (digest ? `${digest.slice(0, 12)}…` : '-');
 
 function pick(v: MeanSe) {
   return { mean: v.mean, se: v.se, n: v.n };

@@ -31,6 +31,7 @@ registerMetrics(program);
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  console.error(`clab: ${(error as Error).message}`);
+  // CLAB_DEBUG=1 prints where an unexpected error came from
+  console.error(process.env.CLAB_DEBUG ? error : `clab: ${(error as Error).message}`);
   process.exitCode = 1;
 }

@@ -22,7 +22,7 @@ export interface MixGeneratorMetrics {
   recall: number;
   /** The embedding the metrics are computed in (e.g. `pca64@07ba0e4414c6`). */
   embedding: string;
-  /** The generator's model card and the metrics' evaluation report. */
+  /** The generator's model card and the `evaluate` stage's metrics artifact. */
   model: Sha256;
   report: Sha256;
 }
@@ -77,6 +77,7 @@ export interface DiversityRow {
   recall: number;
   embedding: string;
   dataset: Sha256;
+  /** The `evaluate` stage's metrics artifact. */
   report: Sha256;
 }
 

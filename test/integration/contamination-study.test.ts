@@ -211,6 +211,12 @@ describe('contamination study', () => {
     expect(table.rows.filter((r) => r.kind !== 'replace').every((r) => !r.generator)).toBe(true);
     // T4/T5: R-train and S at two temperatures; a lower temperature cannot be more diverse here
     expect(table.diversity.map((d) => d.set)).toEqual(['R-train', 'S@0.5', 'S@1']);
+    // every metric names the artifact it was read from
+    const digests = [
+      ...table.diversity.map((d) => d.report),
+      ...replace.map((r) => r.generator!.report),
+    ];
+    for (const d of digests) expect(d).toMatch(/^[0-9a-f]{64}$/);
     expect(table.metricEmbedding).toMatch(/^pca4@/);
   });
 

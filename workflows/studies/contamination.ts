@@ -213,7 +213,7 @@ export async function contaminationStudy(input: ContaminationInput): Promise<Con
         recall: m.recall,
         embedding: embedding.id,
         dataset,
-        report: out.outputs.report!,
+        report: out.outputs.metrics!,
       });
     };
     await measure('R-train', null, real);
@@ -495,7 +495,7 @@ async function generatorOnMix(
     recall: m.recall,
     embedding: perMix.embedding.id,
     model: fitted.outputs.model!,
-    report: measured.outputs.report!,
+    report: measured.outputs.metrics!,
   };
 }
 
