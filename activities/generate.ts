@@ -11,7 +11,7 @@ import type { ArtifactStore } from '../lib/storage/artifact-store.ts';
 import { getJson, putJson } from '../lib/storage/json-artifacts.ts';
 import { failFastOnBadInput, heartbeat, previousHeartbeat } from './activity-context.ts';
 import { storeImageShard, type ImageSet } from './image-sets.ts';
-import { onnxSession, ort } from './onnx-session.ts';
+import { ort, withOnnxSession } from './onnx-session.ts';
 import { asStage, FAILURE_BUDGET } from './as-stage.ts';
 import { codeOf, type Fingerprinted } from './stages/stage-input.ts';
 import { apportion } from '../lib/datasets/apportion.ts';
@@ -95,20 +95,24 @@ export function createGenerateActivities({ store, inference }: GenerateDeps) {
             for (const shard of resumed)
               if (await store.has(shard.sha256)) done.set(shard.index, shard);
 
-            const session = await onnxSession(store, card.onnx, inference);
-            const sampler = new DiffusionSampler(session, card, input.sampling);
-            for (const range of planShards(set.count, input.shardSize ?? 500)) {
-              if (done.has(range.index)) continue;
-              const rng = Rng.stream(input.seed, `${input.stream}/shard=${range.index}`);
-              for (let start = range.start; start < range.end; start += input.sampling.batchSize) {
-                const end = Math.min(range.end, start + input.sampling.batchSize);
-                const x = await sampler.sample(labels.subarray(start, end), rng);
-                set.pixels.set(toPixels(x), start * size);
+            // the session stays held (never evicted or released) until the last shard is sampled
+            const timing = await withOnnxSession(store, card.onnx, inference, async (session) => {
+              const sampler = new DiffusionSampler(session, card, input.sampling);
+              const { batchSize } = input.sampling;
+              for (const range of planShards(set.count, input.shardSize ?? 500)) {
+                if (done.has(range.index)) continue;
+                const rng = Rng.stream(input.seed, `${input.stream}/shard=${range.index}`);
+                for (let start = range.start; start < range.end; start += batchSize) {
+                  const end = Math.min(range.end, start + batchSize);
+                  const x = await sampler.sample(labels.subarray(start, end), rng);
+                  set.pixels.set(toPixels(x), start * size);
+                  heartbeat({ shards: [...done.values()] });
+                }
+                done.set(range.index, await storeImageShard(store, set, range, 'generated'));
                 heartbeat({ shards: [...done.values()] });
               }
-              done.set(range.index, await storeImageShard(store, set, range, 'generated'));
-              heartbeat({ shards: [...done.values()] });
-            }
+              return { sessionRunMs: sampler.sessionRunMs, samplingMs: sampler.totalMs };
+            });
             const shards = [...done.values()].sort((a, b) => a.index - b.index);
             const manifest = buildManifest({
               name: input.name,
@@ -135,8 +139,8 @@ export function createGenerateActivities({ store, inference }: GenerateDeps) {
                 count: manifest.count,
                 classHistogram: manifest.classHistogram,
                 resumedShards: resumed.length,
-                sessionRunMs: Math.round(sampler.sessionRunMs),
-                samplingMs: Math.round(sampler.totalMs),
+                sessionRunMs: Math.round(timing.sessionRunMs),
+                samplingMs: Math.round(timing.samplingMs),
               },
             };
           },

@@ -6,7 +6,7 @@ import type { ArtifactStore } from '../lib/storage/artifact-store.ts';
 import { getJson, putJson } from '../lib/storage/json-artifacts.ts';
 import { failFastOnBadInput } from './activity-context.ts';
 import type { ImageSet } from './image-sets.ts';
-import { onnxSession, ort } from './onnx-session.ts';
+import { ort, withOnnxSession } from './onnx-session.ts';
 import { asStage } from './as-stage.ts';
 
 /** What an ONNX image model expects: its input tensor and how pixels are normalised. */
@@ -118,36 +118,37 @@ export async function embedWithOnnx(
     throw new InputError(
       `${set.name} holds ${set.width}x${set.height}x${set.channels} images; embedding ${embedding.id} takes ${spec.width}x${spec.height}x${spec.channels}`,
     );
-  const session = await onnxSession(store, embedding.onnx, inference);
   const size = spec.width * spec.height * spec.channels;
   const plane = spec.width * spec.height;
   let data: Float32Array | undefined;
   let cols = 0;
-  for (let start = 0; start < rows.length; start += batchSize) {
-    const batch = rows.slice(start, start + batchSize);
-    const x = new Float32Array(batch.length * size);
-    batch.forEach((row, b) => {
-      // ImageSet pixels are HWC; the model takes NCHW.
-      for (let p = 0; p < plane; p++)
-        for (let c = 0; c < spec.channels; c++) {
-          const v = set.pixels[row * size + p * spec.channels + c]! * spec.scale;
-          x[b * size + c * plane + p] = (v - spec.mean[c]!) / spec.std[c]!;
-        }
-    });
-    const out = await session.run({
-      [spec.name]: new ort.Tensor('float32', x, [
-        batch.length,
-        spec.channels,
-        spec.height,
-        spec.width,
-      ]),
-    });
-    const features = out[embedding.output];
-    if (!features)
-      throw new InputError(`Embedding ${embedding.id} has no output named ${embedding.output}`);
-    cols = features.dims[1] ?? 0;
-    data ??= new Float32Array(rows.length * cols);
-    data.set(features.data as Float32Array, start * cols);
-  }
+  await withOnnxSession(store, embedding.onnx, inference, async (session) => {
+    for (let start = 0; start < rows.length; start += batchSize) {
+      const batch = rows.slice(start, start + batchSize);
+      const x = new Float32Array(batch.length * size);
+      batch.forEach((row, b) => {
+        // ImageSet pixels are HWC; the model takes NCHW.
+        for (let p = 0; p < plane; p++)
+          for (let c = 0; c < spec.channels; c++) {
+            const v = set.pixels[row * size + p * spec.channels + c]! * spec.scale;
+            x[b * size + c * plane + p] = (v - spec.mean[c]!) / spec.std[c]!;
+          }
+      });
+      const out = await session.run({
+        [spec.name]: new ort.Tensor('float32', x, [
+          batch.length,
+          spec.channels,
+          spec.height,
+          spec.width,
+        ]),
+      });
+      const features = out[embedding.output];
+      if (!features)
+        throw new InputError(`Embedding ${embedding.id} has no output named ${embedding.output}`);
+      cols = features.dims[1] ?? 0;
+      data ??= new Float32Array(rows.length * cols);
+      data.set(features.data as Float32Array, start * cols);
+    }
+  });
   return { rows: rows.length, cols, data: data ?? new Float32Array(0) };
 }

@@ -4,35 +4,41 @@ import type { Sha256 } from '../lib/digest.ts';
 import { InputError } from '../lib/input-error.ts';
 import type { ArtifactStore } from '../lib/storage/artifact-store.ts';
 import { InferenceConfigError } from './inference-config-error.ts';
+import { SessionCache, type SessionLease } from './session-cache.ts';
 
 export { InferenceConfigError };
 
-const sessions = new Map<string, Promise<ort.InferenceSession>>();
-const MAX_SESSIONS = 4;
+// Sessions are large (a model's weights and onnxruntime's arenas): a few stay cached while idle.
+const sessions = new SessionCache<ort.InferenceSession>(4);
 
 /**
- * An onnxruntime-node session for the ONNX model stored under `digest`, with the execution
- * providers and thread pools of the worker's configuration (CLAB_ORT_PROVIDERS, CLAB_ORT_THREADS).
- * Sessions are reused across activities of the same worker.
+ * Runs `use` with an onnxruntime-node session for the ONNX model stored under `digest`, with the
+ * execution providers and thread pools of the worker's configuration (CLAB_ORT_PROVIDERS,
+ * CLAB_ORT_THREADS). Sessions are reused across activities of the same worker; one is never
+ * released while an activity still uses it (see SessionCache).
  */
-export function onnxSession(
+export async function withOnnxSession<T>(
   store: ArtifactStore,
   digest: Sha256,
   inference: ClabConfig['inference'],
-): Promise<ort.InferenceSession> {
-  const key = `${digest}|${inference.executionProviders.join(',')}|${inference.intraOpThreads}|${inference.interOpThreads}`;
-  let session = sessions.get(key);
-  if (!session) {
-    session = createSession(store, digest, inference);
-    session.catch(() => sessions.delete(key));
-    sessions.set(key, session);
-    if (sessions.size > MAX_SESSIONS) {
-      const [oldest, evicted] = sessions.entries().next().value!;
-      sessions.delete(oldest);
-      void evicted.then((s) => s.release()).catch(() => undefined);
-    }
+  use: (session: ort.InferenceSession) => Promise<T>,
+): Promise<T> {
+  const lease = await acquireOnnxSession(store, digest, inference);
+  try {
+    return await use(lease.session);
+  } finally {
+    lease.release();
   }
-  return session;
+}
+
+/** The session withOnnxSession runs with, held until the lease is released (benchmarks hold one). */
+export function acquireOnnxSession(
+  store: ArtifactStore,
+  digest: Sha256,
+  inference: ClabConfig['inference'],
+): Promise<SessionLease<ort.InferenceSession>> {
+  const key = `${digest}|${inference.executionProviders.join(',')}|${inference.intraOpThreads}|${inference.interOpThreads}`;
+  return sessions.acquire(key, () => createSession(store, digest, inference));
 }
 
 async function createSession(

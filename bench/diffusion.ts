@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { DiffusionSampler, type SamplingOptions } from '../activities/generate.ts';
-import { onnxSession } from '../activities/onnx-session.ts';
+import { acquireOnnxSession } from '../activities/onnx-session.ts';
 import { runTrainer } from '../activities/trainer-process.ts';
 import { configFromEnv } from '../lib/config.ts';
 import { parseIdx } from '../lib/datasets/idx.ts';
@@ -87,7 +87,7 @@ const card = JSON.parse(readFileSync(join(outDir, 'model.json'), 'utf8'));
 // 2. sampling: TypeScript DDIM + onnxruntime-node
 const store = new LocalArtifactStore(join(dir, 'store'));
 const onnx = await store.put(readFileSync(join(outDir, 'model.onnx')));
-const session = await onnxSession(store, onnx.digest, {
+const { session } = await acquireOnnxSession(store, onnx.digest, {
   executionProviders: ['cpu'],
   intraOpThreads: THREADS,
   interOpThreads: 1,
