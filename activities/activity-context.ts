@@ -49,7 +49,8 @@ export function cancellationSignal(): AbortSignal | undefined {
 /**
  * Errors that retrying cannot fix become non-retryable failures that keep their message: bad
  * input, a misconfigured or corrupt store, and RangeError, which the pure code throws for
- * parameters out of range (a spec asking for more PCA components than pixels, say).
+ * parameters out of range (a spec asking for more PCA components than pixels, say), except the
+ * RangeErrors of an exhausted worker (RESOURCE_EXHAUSTED), which are retried.
  */
 const NON_RETRYABLE = [
   InputError,
@@ -60,11 +61,25 @@ const NON_RETRYABLE = [
   InferenceConfigError,
 ];
 
+/**
+ * The RangeErrors V8 throws when a worker runs out of memory or stack ("Array buffer allocation
+ * failed" and its kin): a resource limit of this worker at this moment, not bad input, so the
+ * activity is retried (perhaps on another worker) rather than failing the study.
+ */
+const RESOURCE_EXHAUSTED =
+  /^(Array buffer allocation failed|Invalid array length|Invalid typed array length|Maximum call stack size exceeded)/i;
+
+/** Whether `error` is one retrying cannot fix (see NON_RETRYABLE), so the activity fails at once. */
+export function isNonRetryable(error: unknown): boolean {
+  if (error instanceof RangeError && RESOURCE_EXHAUSTED.test(error.message)) return false;
+  return NON_RETRYABLE.some((type) => error instanceof type);
+}
+
 export async function failFastOnBadInput<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    if (NON_RETRYABLE.some((type) => error instanceof type)) {
+    if (isNonRetryable(error)) {
       const e = error as Error;
       throw ApplicationFailure.create({
         message: e.message,

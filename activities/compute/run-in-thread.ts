@@ -40,7 +40,7 @@ export function guardThreadCode(guard: ((module: URL) => void) | undefined): voi
 /**
  * Runs a thread task and resolves with its result. The calling activity's event loop stays free,
  * so heartbeats and workflow tasks keep flowing during long fits. Errors come back with their
- * class (RangeError and InputError stay non-retryable).
+ * class and message, so failFastOnBadInput classes them as it would in the activity's thread.
  */
 export function runInThread<A, R>(task: ThreadTask<A, R>, args: A): Promise<R> {
   codeGuard?.(task.module);
