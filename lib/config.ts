@@ -10,7 +10,11 @@ export interface ClabConfig {
   temporal: { address: string; namespace: string };
   store: StoreConfig;
   queues: { cpu: string; gpu: string };
-  worker: { activityConcurrency: number };
+  /**
+   * Activities a worker runs at once, per queue, and how long a worker that is asked to stop
+   * (SIGINT/SIGTERM) lets in-flight activities finish before cancelling them.
+   */
+  worker: { activityConcurrency: number; shutdownGraceMs: number };
   /** The Python side of the trainer contract and where training data is staged. */
   trainer: { python: string; workDir: string };
   /** onnxruntime-node sessions: execution providers in order of preference, and thread pools. */
@@ -60,7 +64,10 @@ export function configFromEnv(env: Env): ClabConfig {
     },
     store: storeFromEnv(env, home),
     queues: { cpu: `${prefix}cpu`, gpu: `${prefix}gpu` },
-    worker: { activityConcurrency: positiveInt(env, 'CLAB_ACTIVITY_CONCURRENCY', 2) },
+    worker: {
+      activityConcurrency: positiveInt(env, 'CLAB_ACTIVITY_CONCURRENCY', 2),
+      shutdownGraceMs: durationMs(env, 'CLAB_SHUTDOWN_GRACE', '30s'),
+    },
     trainer: {
       python: env.CLAB_PYTHON || DEFAULT_TRAINER_PYTHON,
       workDir: env.CLAB_WORK_DIR ? resolve(env.CLAB_WORK_DIR) : join(home, 'work'),
@@ -167,4 +174,21 @@ function positiveInt(env: Env, name: string, fallback: number): number {
     throw new Error(`Expected ${name} to be a whole number from 1 and up, got \`${raw}\``);
   }
   return value;
+}
+
+const DURATION_UNITS_MS: Readonly<Record<string, number>> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
+
+/** A duration such as `30s`, `1.5m`, `500ms` or `2h` (or `0`), in milliseconds. */
+function durationMs(env: Env, name: string, fallback: string): number {
+  const raw = env[name] || fallback;
+  if (raw.trim() === '0') return 0;
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$/.exec(raw.trim());
+  if (!match)
+    throw new Error(`Expected ${name} to be a duration like 30s, 5m or 500ms, got \`${raw}\``);
+  return Math.round(Number(match[1]) * DURATION_UNITS_MS[match[2]!]!);
 }

@@ -90,6 +90,10 @@ export async function createWorkers({
             : { workflowsPath: WORKFLOWS_PATH }
           : {}),
         maxConcurrentActivityTaskExecutions: config.worker.activityConcurrency,
+        // A routine restart (SIGTERM) stops polling and lets in-flight activities finish for this
+        // long (CLAB_SHUTDOWN_GRACE) before cancelling them, rather than cancelling them at once
+        // and spending one of their attempts.
+        shutdownGraceTime: config.worker.shutdownGraceMs,
         // Heartbeat details are what a retried activity resumes from (the last uploaded training
         // checkpoint, the finished sample shards): send them every few seconds, not only every
         // 80% of the heartbeat timeout, the SDK's default throttle.

@@ -11,7 +11,10 @@ export interface RunningWorkers {
   version: WorkerDeploymentVersion;
   /** How the deployment routes this version once its workers polled. */
   routing: RoutingOutcome;
-  /** Shuts the workers down (in-flight activities are cancelled) and closes their connection; once. */
+  /**
+   * Shuts the workers down (in-flight activities get the config's shutdown grace time to finish,
+   * then are cancelled) and closes their connection; once.
+   */
   stop(): Promise<void>;
 }
 

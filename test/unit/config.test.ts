@@ -84,6 +84,23 @@ describe('configFromEnv', () => {
     );
   });
 
+  it('reads the shutdown grace time of the workers: 30s unless CLAB_SHUTDOWN_GRACE says otherwise', () => {
+    expect(configFromEnv({}).worker).toEqual({ activityConcurrency: 2, shutdownGraceMs: 30_000 });
+    const grace = (value: string) =>
+      configFromEnv({ CLAB_SHUTDOWN_GRACE: value }).worker.shutdownGraceMs;
+    expect(grace('')).toBe(30_000);
+    expect(grace('2m')).toBe(120_000);
+    expect(grace('1.5h')).toBe(5_400_000);
+    expect(grace('45s')).toBe(45_000);
+    expect(grace('500ms')).toBe(500);
+    expect(grace('0')).toBe(0);
+    expect(() => grace('30')).toThrowError(
+      'Expected CLAB_SHUTDOWN_GRACE to be a duration like 30s, 5m or 500ms, got `30`',
+    );
+    expect(() => grace('-5s')).toThrowError(/got `-5s`/);
+    expect(() => grace('soon')).toThrowError(/got `soon`/);
+  });
+
   it('explains what is wrong with bad settings', () => {
     expect(() => configFromEnv({ CLAB_STORE: 's3://b' })).toThrowError(
       'CLAB_STORE is s3://b but AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY are not set',
