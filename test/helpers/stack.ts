@@ -21,6 +21,9 @@ export function isolatedEnv(name: string): Record<string, string> {
     AWS_SECRET_ACCESS_KEY: s3.secretKey,
     CLAB_QUEUE_PREFIX: `${id}-`,
     CLAB_DEPLOYMENT_NAME: `clab-${id}`,
+    // tests stop workers often, some with activities still running (a failed or cut study):
+    // a short grace keeps each stop from waiting out the production default of 30 s
+    CLAB_SHUTDOWN_GRACE: '3s',
   };
 }
 
