@@ -20,6 +20,8 @@ export interface TrainDeps {
 /** What the train activity heartbeats: where a retry resumes from. */
 export interface TrainProgress {
   step: number;
+  /** The training's total steps (from the trainer's progress events; what `clab run` shows). */
+  steps?: number;
   loss?: number;
   /** The last checkpoint uploaded to the store, and its step. */
   checkpoint?: Sha256;
@@ -73,7 +75,12 @@ export function createTrainActivities({ store, trainer }: TrainDeps) {
                 onEvent: async (event) => {
                   log.push(event);
                   if (event.event === 'progress') {
-                    progress = { ...progress, step: event.step, loss: event.loss };
+                    progress = {
+                      ...progress,
+                      step: event.step,
+                      steps: event.steps,
+                      loss: event.loss,
+                    };
                   } else if (event.event === 'checkpoint') {
                     const ref = await store.put(await readFile(event.path));
                     progress = { ...progress, checkpoint: ref.digest, checkpointStep: event.step };
