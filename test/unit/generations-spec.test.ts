@@ -39,6 +39,21 @@ describe('generations study spec', () => {
     expect(error!.message).toMatch(/loop\.alphas\.1: Too small: expected number to be >0/);
   });
 
+  it('accepts replicate seeds (optional: absent, the spec has none) and rejects a repeated one', () => {
+    const withoutSeeds = demo.replace(/^seeds:.*\n/m, '');
+    expect(parseGenerationsSpec(withoutSeeds, 'x.yaml')).not.toHaveProperty('seeds');
+    expect(parseGenerationsSpec(`${withoutSeeds}seeds: [4, 2]\n`, 'x.yaml').seeds).toEqual([4, 2]);
+    expect(() => parseGenerationsSpec(`${withoutSeeds}seeds: [4, 2, 4]\n`, 'x.yaml')).toThrowError(
+      /x\.yaml: invalid study spec:\n {2}seeds: lists 4 twice/,
+    );
+    expect(() => parseGenerationsSpec(`${withoutSeeds}seeds: []\n`, 'x.yaml')).toThrowError(
+      / {2}seeds: Too small/,
+    );
+    expect(() => parseGenerationsSpec(`${withoutSeeds}seeds: [1.5]\n`, 'x.yaml')).toThrowError(
+      / {2}seeds\.0: /,
+    );
+  });
+
   it('rejects a missing dataset and malformed YAML', () => {
     const withoutDataset = demo.replace(
       /dataset:\n {2}name: fashion-mnist\n {2}subset: 1000\n/,

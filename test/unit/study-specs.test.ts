@@ -111,4 +111,21 @@ describe('the CLI’s study kinds', () => {
       kind.input(spec, { force: ['embed'], cpuQueue: 'c', gpuQueue: 'g', store: 's3://b' }),
     ).toEqual({ spec, force: ['embed'], cpuQueue: 'c', gpuQueue: 'g', store: 's3://b' });
   });
+
+  it('the generational study with replicate seeds: one loop per seed and alpha, V_1 fitted per seed in the parent', () => {
+    const spec = parseStudySpec(
+      example('generations-gmm.yaml').replace(/^seeds:.*\n/m, '') + 'seeds: [3, 1]\n',
+      'x.yaml',
+    );
+    expect(studyKindOf(spec).workflows(spec, 'study-x')).toEqual([
+      { label: 'shared', workflowId: 'study-x', stages: 10 },
+      ...[3, 1].flatMap((seed) =>
+        [0.5, 1, 2].map((alpha) => ({
+          label: `seed=${seed}/alpha=${alpha}`,
+          workflowId: `study-x/seed=${seed}/alpha=${alpha}`,
+          stages: 24,
+        })),
+      ),
+    ]);
+  });
 });

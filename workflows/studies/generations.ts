@@ -23,8 +23,13 @@ export interface GenerationsInput extends StudyInput<GenerationsSpec> {
   continueAsNewAfterEvents?: number;
 }
 
-/** One row of the study's table: a generation of one alpha (generation 0 is the real D_0). */
+/**
+ * One row of the study's table: a generation of one alpha and replicate seed (generation 0 is the
+ * real D_0, shared by every seed).
+ */
 export interface GenerationRow extends MetricFacts {
+  /** The replicate seed of the loop (the spec's `seed` when it lists no `seeds`). */
+  seed: number;
   alpha: number;
   generation: number;
   trainedOn: number;
@@ -42,7 +47,8 @@ export interface GenerationsResult extends StudyResult {
 
 /**
  * The generational retraining study (Martinez et al., 2023): shared stages (ingest, the metric
- * embedding, D_0 and its baseline metrics), then one child workflow per alpha running the loop.
+ * embedding, D_0 and its baseline metrics), then one child workflow per alpha running the loop, or
+ * with replicate `seeds`, one per seed and alpha (its id and stage labels prefixed `seed=<s>/`).
  */
 export async function generationsStudy(input: GenerationsInput): Promise<GenerationsResult> {
   const { spec } = input;
@@ -79,41 +85,54 @@ export async function generationsStudy(input: GenerationsInput): Promise<Generat
     d0Dataset,
   );
 
-  // V_1 is the same for every alpha: fit it once here, so that the loops find it in the cache
-  // instead of training it concurrently.
-  if (spec.loop.generations >= 1) await fitModel(runner, spec, 'g=1 (shared)', 1, d0Dataset);
+  // Without `seeds`, the loops run on the spec's seed with unprefixed ids and labels (as before
+  // replicates existed, so that their cached stages stay valid).
+  const replicates = replicatesOf(spec);
+
+  // V_1 is the same for every alpha (of a seed): fit it once here, so that the loops find it in
+  // the cache instead of training it concurrently.
+  if (spec.loop.generations >= 1)
+    await Promise.all(
+      replicates.map((r) =>
+        fitModel(runner, spec, `${r.prefix}g=1 (shared)`, 1, d0Dataset, r.seed),
+      ),
+    );
 
   const loops = await Promise.all(
-    spec.loop.alphas.map((alpha) =>
-      executeChild(generationsLoop, {
-        workflowId: `${workflowInfo().workflowId}/alpha=${alpha}`,
-        taskQueue: cpuQueue,
-        args: [
-          {
-            spec,
-            alpha,
-            train,
-            test,
-            d0: d0Dataset,
-            embedding: embedding.digest,
-            embeddingId: embedding.id,
-            embedQueue: embedding.queue,
-            realFeatures: reference.features,
-            force: input.force ?? [],
-            forcedDigests: runner.forcedDigests,
-            cpuQueue,
-            gpuQueue,
-            ...(input.continueAsNewAfterEvents
-              ? { continueAsNewAfterEvents: input.continueAsNewAfterEvents }
-              : {}),
-            ...(input.attemptTimeouts ? { attemptTimeouts: input.attemptTimeouts } : {}),
-          },
-        ],
-      }),
+    replicates.flatMap((r) =>
+      spec.loop.alphas.map((alpha) =>
+        executeChild(generationsLoop, {
+          workflowId: `${workflowInfo().workflowId}/${r.prefix}alpha=${alpha}`,
+          taskQueue: cpuQueue,
+          args: [
+            {
+              spec,
+              ...(r.replicate ? { seed: r.seed } : {}),
+              alpha,
+              train,
+              test,
+              d0: d0Dataset,
+              embedding: embedding.digest,
+              embeddingId: embedding.id,
+              embedQueue: embedding.queue,
+              realFeatures: reference.features,
+              force: input.force ?? [],
+              forcedDigests: runner.forcedDigests,
+              cpuQueue,
+              gpuQueue,
+              ...(input.continueAsNewAfterEvents
+                ? { continueAsNewAfterEvents: input.continueAsNewAfterEvents }
+                : {}),
+              ...(input.attemptTimeouts ? { attemptTimeouts: input.attemptTimeouts } : {}),
+            },
+          ],
+        }),
+      ),
     ),
   );
 
-  const baseline = (alpha: number): GenerationRow => ({
+  const baseline = (seed: number, alpha: number): GenerationRow => ({
+    seed,
     alpha,
     generation: 0,
     trainedOn: 0,
@@ -122,7 +141,8 @@ export async function generationsStudy(input: GenerationsInput): Promise<Generat
     grid: d0Grid,
     metrics: d0Metrics.outputs.metrics!,
   });
-  const table = await storeTablePiece(runner, spec.loop.alphas.map(baseline), { parts: loops });
+  const baselines = replicates.flatMap((r) => spec.loop.alphas.map((a) => baseline(r.seed, a)));
+  const table = await storeTablePiece(runner, baselines, { parts: loops });
   return {
     study: 'generations',
     name: spec.name,
@@ -134,6 +154,11 @@ export async function generationsStudy(input: GenerationsInput): Promise<Generat
 
 export interface GenerationsLoopInput {
   spec: GenerationsSpec;
+  /**
+   * The replicate seed of this loop (one of `spec.seeds`): it seeds the loop's stages and prefixes
+   * their labels with `seed=<s>/`. Absent without `seeds`: the loop runs on `spec.seed`.
+   */
+  seed?: number;
   alpha: number;
   train: Sha256;
   test: Sha256;
@@ -179,35 +204,46 @@ export async function generationsLoop(input: GenerationsLoopInput): Promise<Tabl
   });
   const earlier = input.resume;
   setHandler(studyProgress, () => progressOf(runner, earlier));
-  const { seed } = spec;
+  const seed = input.seed ?? spec.seed;
+  const prefix = input.seed === undefined ? '' : `seed=${seed}/`;
   const embedding: MetricEmbedding = {
     digest: input.embedding,
     id: input.embeddingId,
     queue: input.embedQueue,
   };
   const reference = { dataset: input.test, features: input.realFeatures };
-  const evaluation = evaluationOf(spec);
+  const evaluation = evaluationOf(spec, seed);
   const rows: GenerationRow[] = [];
   let dataset = earlier?.dataset ?? input.d0;
   // This run's rows and stages, stored as a piece that continues the earlier runs' table.
   const flush = () => storeTablePiece(runner, rows, earlier ? { earlier } : {});
   for (let g = (earlier?.generation ?? 0) + 1; g <= spec.loop.generations; g++) {
+    // Labels name the replicate seed; random streams do not (the seed itself differs).
     const at = `alpha=${alpha}/g=${g}`;
+    const label = `${prefix}${at}`;
     // The fit's stream does not name alpha: the first generation's fit on D_0 is shared by all alphas.
-    const { model, sampled } = await fitAndSample(runner, spec, { at, g, alpha, dataset });
+    const { model, sampled } = await fitAndSample(runner, spec, {
+      label,
+      at,
+      g,
+      alpha,
+      dataset,
+      seed,
+    });
     const samples = sampled.outputs.dataset!;
     const grid = await sampleGrid(
       runner,
-      `${at} grid`,
+      `${label} grid`,
       { perClass: spec.loop.gridPerClass, seed, stream: `${at}/grid` },
       samples,
     );
-    const metrics = await featuresAndMetrics(runner, at, embedding, evaluation, {
+    const metrics = await featuresAndMetrics(runner, label, embedding, evaluation, {
       stream: `${at}/features`,
       dataset: samples,
       reference,
     });
     rows.push({
+      seed,
       alpha,
       generation: g,
       trainedOn: Number(model.facts.trainedOn),
@@ -224,7 +260,7 @@ export async function generationsLoop(input: GenerationsLoopInput): Promise<Tabl
       if (spec.loop.mode === 'fresh') {
         const fresh = await realSubset(
           runner,
-          `${at} fresh real`,
+          `${label} fresh real`,
           {
             count: spec.dataset.subset,
             name: `R${g}-alpha${alpha}`,
@@ -238,7 +274,7 @@ export async function generationsLoop(input: GenerationsLoopInput): Promise<Tabl
       }
       dataset = (
         await runner.stage(
-          `${at} D_g`,
+          `${label} D_g`,
           'cpu',
           'mixDatasets',
           { name: `D${g}-alpha${alpha}` },
@@ -268,8 +304,8 @@ function fitModel(
   label: string,
   g: number,
   dataset: Sha256,
+  seed: number,
 ): Promise<StageOutput> {
-  const seed = spec.seed;
   const generator = spec.generator;
   if (generator.kind === 'ddpm')
     return runner.stage(
@@ -293,24 +329,23 @@ function fitModel(
 async function fitAndSample(
   runner: StageRunner,
   spec: GenerationsSpec,
-  at: { at: string; g: number; alpha: number; dataset: Sha256 },
+  at: { label: string; at: string; g: number; alpha: number; dataset: Sha256; seed: number },
 ): Promise<{ model: StageOutput; sampled: StageOutput }> {
-  const { g, alpha, dataset } = at;
-  const seed = spec.seed;
+  const { g, alpha, dataset, seed } = at;
   const name = `S${g}-alpha${alpha}`;
-  const model = await fitModel(runner, spec, at.at, g, dataset);
+  const model = await fitModel(runner, spec, at.label, g, dataset, seed);
   const generator = spec.generator;
   const sampled =
     generator.kind === 'ddpm'
       ? await runner.stage(
-          `${at.at} sample S_g`,
+          `${at.label} sample S_g`,
           'gpu',
           'generate',
           { alpha, sampling: generator.sampling, name, seed, stream: `${at.at}/sample` },
           { model: model.outputs.model!, reference: dataset },
         )
       : await runner.stage(
-          `${at.at} sample S_g`,
+          `${at.label} sample S_g`,
           'gpu',
           'sampleImages',
           {
@@ -325,10 +360,22 @@ async function fitAndSample(
   return { model, sampled };
 }
 
-/** The spec's evaluation settings, with its seed and classes. */
-function evaluationOf(spec: GenerationsSpec): EvaluationParams {
+/** The spec's evaluation settings, with a seed (the spec's by default) and its classes. */
+function evaluationOf(spec: GenerationsSpec, seed = spec.seed): EvaluationParams {
   const { samples, k } = spec.evaluation;
-  return { samples, k, seed: spec.seed, ...classesOf(spec) };
+  return { samples, k, seed, ...classesOf(spec) };
+}
+
+/**
+ * The loops' seeds: each of `spec.seeds` (labels and child ids prefixed `seed=<s>/`), or without
+ * `seeds`, the spec's own seed with no prefix.
+ */
+export function replicatesOf(
+  spec: GenerationsSpec,
+): { seed: number; prefix: string; replicate: boolean }[] {
+  return spec.seeds
+    ? spec.seeds.map((seed) => ({ seed, prefix: `seed=${seed}/`, replicate: true }))
+    : [{ seed: spec.seed, prefix: '', replicate: false }];
 }
 
 function classesOf(spec: GenerationsSpec): { classes?: number[] } {

@@ -11,61 +11,73 @@ import {
 import { parseSpecYaml, validateSpec } from './parse.ts';
 
 /** The generational retraining study (Martinez et al., 2023; STUDIES.md B) as a validated spec. */
-export const generationsSpecSchema = z.strictObject({
-  study: z.literal('generations'),
-  name: studyName,
-  seed,
-  dataset: z.strictObject({
-    name: datasetName,
-    /** |D_0|: a class-balanced subset of the real training split. */
-    subset: int(10, 10_000_000),
-    /** Only these class indices (all by default): D_0, the real reference and the samples. */
-    classes,
-  }),
-  evaluation,
-  generator: z.discriminatedUnion('kind', [
-    z.strictObject({
-      kind: z.enum(['gmm', 'gaussian']),
-      latentDim: int(1, 1024),
-      components: int(1, 256).default(4),
-      iterations: int(1, 10_000).default(30),
-      /** Sampling bias: covariance scale at sampling time (< 1 trades diversity for fidelity). */
-      temperature: z.number().gt(0).max(100).default(1),
+export const generationsSpecSchema = z
+  .strictObject({
+    study: z.literal('generations'),
+    name: studyName,
+    /** The seed of the shared stages: the embedding, D_0, its metrics and grid. */
+    seed,
+    /**
+     * Replicates: each seed runs its own loop for every alpha (fits, samples, fresh real subsets,
+     * grids and feature draws), from the shared D_0. Without it, one loop per alpha on `seed`.
+     */
+    seeds: z.array(seed).min(1).max(64).optional(),
+    dataset: z.strictObject({
+      name: datasetName,
+      /** |D_0|: a class-balanced subset of the real training split. */
+      subset: int(10, 10_000_000),
+      /** Only these class indices (all by default): D_0, the real reference and the samples. */
+      classes,
     }),
-    /** A class-conditional DDPM (trainers/ddpm.py) sampled with DDIM in TypeScript. */
-    z.strictObject({
-      kind: z.literal('ddpm'),
-      training: z.strictObject({
-        steps: int(1, 10_000_000),
-        batchSize: int(1, 4096).default(64),
-        learningRate: z.number().gt(0).lt(1).default(0.001),
-        warmupSteps: int(0, 1_000_000).default(100),
-        emaDecay: z.number().min(0).lt(1).default(0.999),
-        channels: z.tuple([int(8, 512), int(8, 512), int(8, 512)]).default([32, 64, 64]),
-        timesteps: int(10, 10_000).default(1000),
-        schedule: z.enum(['linear', 'cosine']).default('cosine'),
-        /** Probability of the null label in training: what classifier-free guidance needs. */
-        labelDropout: z.number().min(0).lt(1).default(0.1),
-        checkpointEvery: int(1, 10_000_000).default(250),
-        threads: int(1, 256).default(1),
+    evaluation,
+    generator: z.discriminatedUnion('kind', [
+      z.strictObject({
+        kind: z.enum(['gmm', 'gaussian']),
+        latentDim: int(1, 1024),
+        components: int(1, 256).default(4),
+        iterations: int(1, 10_000).default(30),
+        /** Sampling bias: covariance scale at sampling time (< 1 trades diversity for fidelity). */
+        temperature: z.number().gt(0).max(100).default(1),
       }),
-      sampling: z.strictObject({
-        steps: int(1, 10_000).default(25),
-        eta: z.number().min(0).max(1).default(0),
-        /** Sampling bias: classifier-free guidance scale (1 = none). */
-        guidance: z.number().min(0).max(100).default(1),
-        batchSize: int(1, 4096).default(128),
-        timestepSpacing: z.enum(['leading', 'trailing', 'linspace']).default('trailing'),
+      /** A class-conditional DDPM (trainers/ddpm.py) sampled with DDIM in TypeScript. */
+      z.strictObject({
+        kind: z.literal('ddpm'),
+        training: z.strictObject({
+          steps: int(1, 10_000_000),
+          batchSize: int(1, 4096).default(64),
+          learningRate: z.number().gt(0).lt(1).default(0.001),
+          warmupSteps: int(0, 1_000_000).default(100),
+          emaDecay: z.number().min(0).lt(1).default(0.999),
+          channels: z.tuple([int(8, 512), int(8, 512), int(8, 512)]).default([32, 64, 64]),
+          timesteps: int(10, 10_000).default(1000),
+          schedule: z.enum(['linear', 'cosine']).default('cosine'),
+          /** Probability of the null label in training: what classifier-free guidance needs. */
+          labelDropout: z.number().min(0).lt(1).default(0.1),
+          checkpointEvery: int(1, 10_000_000).default(250),
+          threads: int(1, 256).default(1),
+        }),
+        sampling: z.strictObject({
+          steps: int(1, 10_000).default(25),
+          eta: z.number().min(0).max(1).default(0),
+          /** Sampling bias: classifier-free guidance scale (1 = none). */
+          guidance: z.number().min(0).max(100).default(1),
+          batchSize: int(1, 4096).default(128),
+          timestepSpacing: z.enum(['leading', 'trailing', 'linspace']).default('trailing'),
+        }),
       }),
+    ]),
+    loop: z.strictObject({
+      mode: z.enum(['accumulate', 'replace', 'fresh']),
+      alphas: z.array(z.number().gt(0).max(1000)).min(1).max(32),
+      generations: int(1, 1000),
+      gridPerClass: int(1, 64).default(8),
     }),
-  ]),
-  loop: z.strictObject({
-    mode: z.enum(['accumulate', 'replace', 'fresh']),
-    alphas: z.array(z.number().gt(0).max(1000)).min(1).max(32),
-    generations: int(1, 1000),
-    gridPerClass: int(1, 64).default(8),
-  }),
-});
+  })
+  .superRefine((spec, ctx) => {
+    const twice = spec.seeds?.find((v, i) => spec.seeds!.indexOf(v) !== i);
+    if (twice !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['seeds'], message: `lists ${twice} twice` });
+  });
 
 export type GenerationsSpec = z.infer<typeof generationsSpecSchema>;
 export type GeneratorSpec = GenerationsSpec['generator'];
