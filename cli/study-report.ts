@@ -15,11 +15,16 @@ import {
 } from '../lib/report/html.ts';
 import { mdCode, mdTable, mdText } from '../lib/report/markdown.ts';
 import { pngSize } from '../lib/report/png-size.ts';
-import { seriesPlot } from '../lib/report/series-plot.ts';
+import { errorBarPlot } from '../lib/report/error-bar-plot.ts';
 import { writePlot } from '../lib/report/write-plot.ts';
 import type { ArtifactStore } from '../lib/storage/artifact-store.ts';
 import type { GenerationRow } from '../workflows/studies/generations.ts';
-import type { GenerationsTable } from './generations-table.ts';
+import {
+  formatMetric,
+  seedsOf,
+  summarizeGenerations,
+  type GenerationsTable,
+} from './generations-table.ts';
 
 const METRICS = [
   { key: 'fid', label: 'FID' },
@@ -32,7 +37,8 @@ const METRICS = [
  * Writes a study's report to `dir`: index.html (metric table, FID / precision / recall / class
  * balance plots against the generation, one line per alpha, sample grids), report.md,
  * metrics.csv, the plots as SVG with their Vega-Lite specs (plots/) and the grid PNGs (grids/).
- * Returns the HTML path.
+ * With replicate seeds, the table and plots show the mean +- standard error over seeds (error
+ * bars), metrics.csv every seed's values, and the grids are the first seed's. Returns the HTML path.
  */
 export async function writeGenerationsReport(
   result: GenerationsTable,
@@ -41,9 +47,11 @@ export async function writeGenerationsReport(
   workflowId: string,
 ): Promise<string> {
   mkdirSync(join(dir, 'grids'), { recursive: true });
+  const seeds = seedsOf(result.rows);
+  const gridSeed = seeds[0];
   const grids = new Map<GenerationRow, GalleryItem>();
   for (const row of result.rows) {
-    if (!row.grid) continue;
+    if (!row.grid || row.seed !== gridSeed) continue;
     const bytes = await store.get(row.grid);
     const src = `grids/${gridName(row)}`;
     writeFileSync(join(dir, src), bytes);
@@ -55,6 +63,7 @@ export async function writeGenerationsReport(
     });
   }
   const columns = [
+    'seed',
     'alpha',
     'generation',
     'trainedOn',
@@ -73,38 +82,39 @@ export async function writeGenerationsReport(
     ),
   );
 
-  const fmt = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : String(v));
+  const summaries = summarizeGenerations(result.rows);
   const header = ['alpha', 'g', 'trained on', 'samples', 'FID', 'precision', 'recall', 'class TV'];
-  const cells = result.rows.map((r) => [
-    String(r.alpha),
-    String(r.generation),
-    String(r.trainedOn),
-    String(r.samples),
-    fmt(r.fid),
-    fmt(r.precision),
-    fmt(r.recall),
-    fmt(r.classHistogramDistance),
+  const cells = summaries.map((s) => [
+    String(s.alpha),
+    String(s.generation),
+    String(s.trainedOn),
+    String(s.samples),
+    ...METRICS.map((m) => formatMetric(s[m.key])),
   ]);
-  const about = `Workflow \`${workflowId}\`. FID, improved precision and recall (k from the spec) and the class-balance distance (total variation) against the real test split in the embedding \`${result.embeddingId}\` (artifact \`${result.embedding}\`); generation 0 is the real D_0.`;
+  const replicated = seeds.length > 1;
+  const over = replicated
+    ? ` Mean +- standard error over the replicate seeds ${seeds.join(', ')} (error bars: +-1 standard error; generation 0, the shared D_0, has none); metrics.csv has every seed's values.`
+    : '';
+  const about = `Workflow \`${workflowId}\`. FID, improved precision and recall (k from the spec) and the class-balance distance (total variation) against the real test split in the embedding \`${result.embeddingId}\` (artifact \`${result.embedding}\`); generation 0 is the real D_0.${over}`;
 
-  const alphas = [...new Set(result.rows.map((r) => r.alpha))];
+  const alphas = [...new Set(summaries.map((s) => s.alpha))];
   const sources = [result.table, result.embedding];
   const plots = [];
   for (const metric of METRICS) {
-    const plot = await seriesPlot({
+    const plot = await errorBarPlot({
       title: `${metric.label} vs generation`,
       sources,
       xTitle: 'generation',
       yTitle: `${metric.label}${metric.key === 'classHistogramDistance' ? '' : ` (${result.embeddingId})`}`,
       legendTitle: 'alpha',
-      xTicks: [...new Set(result.rows.map((r) => r.generation))],
+      xTicks: [...new Set(summaries.map((s) => s.generation))],
       xFormat: 'd',
-      points: true,
+      dodge: replicated,
       series: alphas.map((a) => ({
         name: `alpha ${a}`,
-        points: result.rows
-          .filter((r) => r.alpha === a)
-          .map((r) => ({ x: r.generation, y: r[metric.key] })),
+        points: summaries
+          .filter((s) => s.alpha === a)
+          .map((s) => ({ x: s.generation, ...s[metric.key] })),
       })),
     });
     const files = writePlot(dir, metric.key, plot);
@@ -136,7 +146,7 @@ export async function writeGenerationsReport(
         figure({
           src: files.svg,
           alt: plot.title,
-          caption: `${plot.title}, one line per alpha.`,
+          caption: `${plot.title}, one line per alpha${replicated ? `: mean +- standard error over ${seeds.length} seeds` : ''}.`,
           sources: plot.sources,
           links: [
             { href: files.svg, text: 'SVG' },
@@ -146,7 +156,12 @@ export async function writeGenerationsReport(
       ),
     ),
     htmlTable({ columns: header, rows: cells }),
-    paragraph('One line per alpha and generation: ', link('metrics.csv', 'metrics.csv'), '.'),
+    paragraph(
+      `One line per ${replicated ? 'seed, ' : ''}alpha and generation: `,
+      link('metrics.csv', 'metrics.csv'),
+      '.',
+    ),
+    replicated && paragraph(`Sample grids of seed ${gridSeed}.`),
     alphas.map((a) =>
       section(
         `alpha = ${a}`,

@@ -46,7 +46,10 @@ export async function putGrid(store: ArtifactStore, seed: number, cols = 8, rows
   return (await store.put(png)).digest;
 }
 
-/** A generational study of 2 alphas x generations 0-3 (8 rows), each with a grid. */
+/**
+ * A generational study of 2 replicate seeds x 2 alphas x generations 0-3 (16 rows, 8 per seed),
+ * each with a grid; generation 0 (the shared D_0) is the same for both seeds.
+ */
 export async function generationsFixture(
   store: ArtifactStore,
   name = 'gens fixture',
@@ -54,18 +57,22 @@ export async function generationsFixture(
   const rows: GenerationRow[] = [];
   for (const alpha of [0.5, 2])
     for (let g = 0; g <= 3; g++)
-      rows.push({
-        alpha,
-        generation: g,
-        trainedOn: Math.round(1000 * (1 + alpha) ** Math.max(0, g - 1)),
-        samples: g === 0 ? 0 : Math.round(1000 * alpha * (1 + alpha) ** (g - 1)),
-        fid: g === 0 ? 1.2 : 1.2 + g * (alpha === 2 ? 3.1 : 1.4),
-        precision: 0.72 + 0.03 * g * (alpha === 2 ? 1 : 0.5),
-        recall: 0.7 - 0.08 * g * (alpha === 2 ? 1 : 0.6),
-        classHistogramDistance: 0.01 + 0.02 * g * (alpha === 2 ? 1.5 : 1),
-        grid: await putGrid(store, 100 * alpha + g),
-        metrics: fakeDigest(`metrics ${alpha} ${g}`),
-      });
+      for (const [i, seed] of [1, 2].entries()) {
+        const wobble = g === 0 ? 1 : 1 + (i ? 0.04 : -0.04) * g;
+        rows.push({
+          seed,
+          alpha,
+          generation: g,
+          trainedOn: Math.round(1000 * (1 + alpha) ** Math.max(0, g - 1)),
+          samples: g === 0 ? 0 : Math.round(1000 * alpha * (1 + alpha) ** (g - 1)),
+          fid: wobble * (g === 0 ? 1.2 : 1.2 + g * (alpha === 2 ? 3.1 : 1.4)),
+          precision: wobble * (0.72 + 0.03 * g * (alpha === 2 ? 1 : 0.5)),
+          recall: wobble * (0.7 - 0.08 * g * (alpha === 2 ? 1 : 0.6)),
+          classHistogramDistance: wobble * (0.01 + 0.02 * g * (alpha === 2 ? 1.5 : 1)),
+          grid: await putGrid(store, 100 * alpha + g + 1000 * i),
+          metrics: fakeDigest(`metrics ${seed} ${alpha} ${g}`),
+        });
+      }
   return {
     study: 'generations',
     name,
