@@ -93,7 +93,7 @@ export async function writeGenerationsReport(
   ]);
   const replicated = seeds.length > 1;
   const over = replicated
-    ? ` Mean +- standard error over the replicate seeds ${seeds.join(', ')} (error bars: +-1 standard error; generation 0, the shared D_0, has none); metrics.csv has every seed's values.`
+    ? ` Mean +- standard error over the replicate seeds ${seeds.join(', ')} (error bars: +-1 standard error; generation 0, the shared D_0, is the same for every seed); metrics.csv has every seed's values.`
     : '';
   const about = `Workflow \`${workflowId}\`. FID, improved precision and recall (k from the spec) and the class-balance distance (total variation) against the real test split in the embedding \`${result.embeddingId}\` (artifact \`${result.embedding}\`); generation 0 is the real D_0.${over}`;
 

@@ -340,6 +340,9 @@ describe('reports in a browser', () => {
       '2/2',
       '2/3',
     ]);
+    // two seeds: mean +- standard error; generation 0 (the shared D_0) is the same for both
+    expect(metrics.rows[0]![4]).toBe('1.2000 +- 0.0000');
+    expect(metrics.rows[1]![4]).toMatch(/^\d+\.\d{4} \+- 0\.\d{4}$/);
     await checkLinks(page);
     expect(problems).toEqual([]);
     await screenshot(page, 'generations');
