@@ -7,6 +7,7 @@ import type { DatasetManifest } from '../../lib/datasets/manifest.ts';
 import type { ArtifactStore } from '../../lib/storage/artifact-store.ts';
 import type { GenerationsSpec } from '../../lib/studies/specs/generations.ts';
 import { generationsSpecSchema } from '../../lib/studies/specs/generations.ts';
+import { studyKindOf } from '../../cli/studies/index.ts';
 import { getJson } from '../../lib/storage/json-artifacts.ts';
 import type { StageEntry } from '../../lib/studies/stage.ts';
 import { STUDY_TABLE_FORMAT } from '../../lib/studies/study-table.ts';
@@ -92,12 +93,62 @@ describe('generational study', () => {
       expect(row.recall).toBeLessThanOrEqual(1);
     }
     expect(first.embeddingId).toMatch(/^pca8@[0-9a-f]{12}$/);
+    const planned = studyKindOf(spec).workflows(spec, 'w');
+    expect(first.stages).toHaveLength(planned.reduce((n, w) => n + w.stages, 0));
   });
 
   it('is deterministic: the same spec in a fresh store gives byte-identical artifacts for every stage', async () => {
     const b = isolatedConfig('study-b');
     const second = (await run(b.config, spec)).result;
     expect(outputsByLabel(second)).toEqual(outputsByLabel(first));
+  }, 600_000);
+
+  it('replicate seeds: one loop per seed from the shared D_0, per-seed rows; planned stages = stages run', async () => {
+    // Two seeds, one alpha, one generation: the cheapest run with per-seed loops; seed 11 is the spec's.
+    const seeded: GenerationsSpec = {
+      ...spec,
+      name: 'test-seeds',
+      seeds: [11, 3],
+      loop: { ...spec.loop, alphas: [1], generations: 1 },
+    };
+    // In the first run's store: the shared stages and the seed-11 loop are cache hits.
+    const { result, workflowId } = await run(a.config, seeded);
+    expect(result.rows.map((r) => [r.alpha, r.generation, r.seed, r.samples])).toEqual([
+      [1, 0, 3, 200],
+      [1, 0, 11, 200],
+      [1, 1, 3, 200],
+      [1, 1, 11, 200],
+    ]);
+    const [d0a, d0b, g1a, g1b] = result.rows;
+    expect(d0a!.fid).toBe(d0b!.fid); // the shared D_0
+    expect(g1a!.metrics).not.toBe(g1b!.metrics); // each seed samples its own S_1
+    const outputs = outputsByLabel(result);
+    // the seed is the loop's randomness: seed 11 (the spec's seed) reproduces the unseeded loop
+    expect(outputs['seed=11/alpha=1/g=1 sample S_g']).toEqual(
+      outputsByLabel(first)['alpha=1/g=1 sample S_g'],
+    );
+    expect(outputs['seed=3/alpha=1/g=1 sample S_g']).not.toEqual(
+      outputs['seed=11/alpha=1/g=1 sample S_g'],
+    );
+    // V_1 per seed in the parent, found in the cache by each loop
+    for (const s of [3, 11]) {
+      expect(result.stages.find((e) => e.label === `seed=${s}/g=1 (shared) fit V_g`)).toBeDefined();
+      expect(result.stages.find((e) => e.label === `seed=${s}/alpha=1/g=1 fit V_g`)!.cacheHit).toBe(
+        true,
+      );
+    }
+    const client = await testClient();
+    expect(
+      (await client.workflow.getHandle(`${workflowId}/seed=3/alpha=1`).describe()).status.name,
+    ).toBe('COMPLETED');
+    // `clab plan` / the progress bars count the stages the workflows really run
+    const planned = studyKindOf(seeded).workflows(seeded, workflowId);
+    expect(planned.map((w) => w.workflowId)).toEqual([
+      workflowId,
+      `${workflowId}/seed=11/alpha=1`,
+      `${workflowId}/seed=3/alpha=1`,
+    ]);
+    expect(result.stages).toHaveLength(planned.reduce((n, w) => n + w.stages, 0));
   }, 600_000);
 
   it('a rerun of a finished study recomputes nothing and writes only its own result table', async () => {
