@@ -1,6 +1,6 @@
-"""Child process of bench/study.ts: the same FID (scipy.linalg.sqrtm, as pytorch-fid) and improved
-precision/recall (k = 3, batched numpy distances) on two .npy files; prints JSON with seconds and
-peak RSS."""
+"""Child process of bench/study.ts and bench/metrics.ts: the same FID (scipy.linalg.sqrtm, as
+pytorch-fid) and improved precision/recall (k = 3, batched numpy distances) on two .npy files
+(`--fid-only` skips precision/recall); prints JSON with seconds and peak RSS."""
 import json
 import resource
 import sys
@@ -31,6 +31,11 @@ def radii(x, k, batch=2000):
 def covered(q, ref, r, batch=2000):
     return float(np.concatenate([(sq_dist(q[i:i + batch], ref) <= r[None, :]).any(1) for i in range(0, len(q), batch)]).mean())
 
+
+if sys.argv[3:] == ["--fid-only"]:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"fid": fid, "fidSeconds": fid_seconds, "peakRssMiB": peak}))
+    sys.exit(0)
 
 t = time.perf_counter()
 rr, rf = radii(real, 3), radii(fake, 3)

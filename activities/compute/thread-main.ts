@@ -9,7 +9,7 @@ parentPort!.on('message', (message: { module: string; args: unknown }) => {
 async function run(message: { module: string; args: unknown }): Promise<void> {
   try {
     const task = (await import(message.module)) as { default: (args: unknown) => unknown };
-    parentPort!.postMessage({ ok: true, result: task.default(message.args) });
+    parentPort!.postMessage({ ok: true, result: await task.default(message.args) });
   } catch (error) {
     const e = error as Error;
     parentPort!.postMessage({ ok: false, name: e.name, message: e.message, stack: e.stack });

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InputError } from '../../lib/input-error.ts';
+import { defaultMatrixEngine } from '../../lib/matrix/default-engine.ts';
 import { assertSameWidth } from '../../lib/metrics/feature-matrix.ts';
-import { fid } from '../../lib/metrics/fid.ts';
-import { precisionRecall } from '../../lib/metrics/precision-recall.ts';
+import { fidWithEngine } from '../../lib/metrics/fid.ts';
+import { precisionRecallWithEngine } from '../../lib/metrics/precision-recall.ts';
 import { parseNpyMatrix } from '../../lib/npy.ts';
 
 export function registerMetrics(program: Command): void {
@@ -16,12 +17,13 @@ export function registerMetrics(program: Command): void {
     .description('Fréchet distance between the Gaussians fitted to two feature sets; prints JSON')
     .requiredOption('--real <file.npy>', 'real features (float32 or float64, rows = samples)')
     .requiredOption('--fake <file.npy>', 'generated features, same width')
-    .action((opts: { real: string; fake: string }) => {
+    .action(async (opts: { real: string; fake: string }) => {
       const [real, fake] = load(opts.real, opts.fake);
+      const value = await fidWithEngine(real, fake, defaultMatrixEngine());
       console.log(
         JSON.stringify({
           metric: 'fid',
-          value: fid(real, fake),
+          value,
           real: { file: opts.real, n: real.rows },
           fake: { file: opts.fake, n: fake.rows },
           dim: real.cols,
@@ -37,12 +39,12 @@ export function registerMetrics(program: Command): void {
     .requiredOption('--real <file.npy>', 'real features (float32 or float64, rows = samples)')
     .requiredOption('--fake <file.npy>', 'generated features, same width')
     .option('--k <k>', 'the k of the k-NN radii', '3')
-    .action((opts: { real: string; fake: string; k: string }) => {
+    .action(async (opts: { real: string; fake: string; k: string }) => {
       const k = Number(opts.k);
       if (!Number.isInteger(k) || k < 1)
         throw new InputError(`Expected --k to be a whole number from 1 and up, got \`${opts.k}\``);
       const [real, fake] = load(opts.real, opts.fake);
-      const pr = precisionRecall(real, fake, k);
+      const pr = await precisionRecallWithEngine(real, fake, k, defaultMatrixEngine());
       console.log(
         JSON.stringify({
           metric: 'precision-recall',

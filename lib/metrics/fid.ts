@@ -1,7 +1,10 @@
 import { symmetricEigen } from '../math/symmetric-eigen.ts';
+import { traceSqrtProduct } from '../math/trace-sqrt-product.ts';
+import { engineMatMul } from '../matrix/engine-mat-mul.ts';
+import type { MatrixEngine } from '../matrix/matrix-engine.ts';
 import type { FeatureMatrix } from './feature-matrix.ts';
 import { assertSameWidth } from './feature-matrix.ts';
-import { gaussianStats, type GaussianStats } from './gaussian-stats.ts';
+import { gaussianStats, gaussianStatsWithEngine, type GaussianStats } from './gaussian-stats.ts';
 
 /**
  * Fréchet distance between two Gaussians (Heusel et al., 2017, "GANs trained by a two time-scale
@@ -32,10 +35,48 @@ export function frechetDistance(a: GaussianStats, b: GaussianStats): number {
   return meanTerm + trace - 2 * traceSqrt;
 }
 
-/** FID of two feature sets (rows = samples). */
+/** FID of two feature sets (rows = samples): the pure TypeScript reference. */
 export function fid(real: FeatureMatrix, fake: FeatureMatrix): number {
   assertSameWidth(real, fake, 'FID');
-  return frechetDistance(gaussianStats(real), gaussianStats(fake));
+  return frechetDistance(
+    gaussianStats(real, 'real features'),
+    gaussianStats(fake, 'fake features'),
+  );
+}
+
+/**
+ * The Fréchet distance with Tr((S_1 S_2)^(1/2)) from the eigenvalues of G^T S_1 G, S_2 = G G^T
+ * (lib/math/trace-sqrt-product.ts), its products on the engine's float64 GEMM: the same value as
+ * frechetDistance to ~1e-10 relative, in O(d^3) GEMM work rather than two eigendecompositions.
+ */
+export async function frechetDistanceWithEngine(
+  a: GaussianStats,
+  b: GaussianStats,
+  engine: MatrixEngine,
+): Promise<number> {
+  if (a.dim !== b.dim)
+    throw new RangeError(
+      `FID: the statistics have ${a.dim} and ${b.dim} dimensions; they must match`,
+    );
+  const d = a.dim;
+  let meanTerm = 0;
+  for (let i = 0; i < d; i++) meanTerm += (a.mean[i]! - b.mean[i]!) ** 2;
+  let trace = 0;
+  for (let i = 0; i < d; i++) trace += a.cov[i * d + i]! + b.cov[i * d + i]!;
+  const traceSqrt = await traceSqrtProduct(a.cov, b.cov, d, engineMatMul(engine));
+  return meanTerm + trace - 2 * traceSqrt;
+}
+
+/** FID of two feature sets on a matrix engine (covariances and products on its GEMM). */
+export async function fidWithEngine(
+  real: FeatureMatrix,
+  fake: FeatureMatrix,
+  engine: MatrixEngine,
+): Promise<number> {
+  assertSameWidth(real, fake, 'FID');
+  const a = await gaussianStatsWithEngine(real, engine, 'real features');
+  const b = await gaussianStatsWithEngine(fake, engine, 'fake features');
+  return frechetDistanceWithEngine(a, b, engine);
 }
 
 /** The PSD square root V diag(sqrt(max(l, 0))) V^T of a symmetric matrix. */

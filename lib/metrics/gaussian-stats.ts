@@ -1,3 +1,6 @@
+import { assertFiniteFeatures } from '../matrix/finite-features.ts';
+import type { MatrixEngine } from '../matrix/matrix-engine.ts';
+import { twoPassCovariance } from '../matrix/reference-engine.ts';
 import type { FeatureMatrix } from './feature-matrix.ts';
 
 /** Mean and unbiased covariance of a feature set, as FID needs them (float64 throughout). */
@@ -10,13 +13,15 @@ export interface GaussianStats {
 }
 
 /**
- * Streams sum(x) and X^T X in float64 (as torchmetrics' FID does), so reference statistics can be
- * built batch by batch; `stats()` gives mu = sum/n and the unbiased
- * Sigma = (X^T X - n mu mu^T) / (n - 1).
+ * Streams the statistics batch by batch with the shifted-data algorithm (Chan, Golub & LeVeque,
+ * 1983): sums of y = x - c and y y^T in float64, with c the first batch's mean, so that
+ * Sigma = (Y^T Y - n m m^T) / (n - 1), m = mean(y), does not cancel when |mean| >> std as the
+ * one-pass X^T X - n mu mu^T does; mu = c + m.
  */
 export class GaussianAccumulator {
   readonly dim: number;
   #n = 0;
+  #shift: Float64Array | undefined;
   readonly #sum: Float64Array;
   readonly #xtx: Float64Array;
 
@@ -29,10 +34,12 @@ export class GaussianAccumulator {
   update(features: FeatureMatrix): this {
     if (features.cols !== this.dim)
       throw new RangeError(`Expected ${this.dim}-dimensional features, got ${features.cols}`);
+    assertFiniteFeatures(features, 'covariance');
     const d = this.dim;
+    const shift = (this.#shift ??= batchMean(features));
     const row = new Float64Array(d);
     for (let r = 0; r < features.rows; r++) {
-      for (let j = 0; j < d; j++) row[j] = features.data[r * d + j]!;
+      for (let j = 0; j < d; j++) row[j] = features.data[r * d + j]! - shift[j]!;
       for (let i = 0; i < d; i++) {
         const xi = row[i]!;
         this.#sum[i]! += xi;
@@ -48,11 +55,12 @@ export class GaussianAccumulator {
     const n = this.#n;
     const d = this.dim;
     if (n < 2) throw new RangeError(`Covariance needs at least 2 samples, got ${n}`);
-    const mean = Float64Array.from(this.#sum, (s) => s / n);
+    const shifted = Float64Array.from(this.#sum, (s) => s / n);
+    const mean = Float64Array.from(shifted, (m, j) => m + this.#shift![j]!);
     const cov = new Float64Array(d * d);
     for (let i = 0; i < d; i++) {
       for (let j = i; j < d; j++) {
-        const v = (this.#xtx[i * d + j]! - n * mean[i]! * mean[j]!) / (n - 1);
+        const v = (this.#xtx[i * d + j]! - n * shifted[i]! * shifted[j]!) / (n - 1);
         cov[i * d + j] = v;
         cov[j * d + i] = v;
       }
@@ -61,6 +69,26 @@ export class GaussianAccumulator {
   }
 }
 
-export function gaussianStats(features: FeatureMatrix): GaussianStats {
-  return new GaussianAccumulator(features.cols).update(features).stats();
+function batchMean(features: FeatureMatrix): Float64Array {
+  const { rows, cols, data } = features;
+  const mean = new Float64Array(cols);
+  for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++) mean[j]! += data[r * cols + j]!;
+  for (let j = 0; j < cols; j++) mean[j]! /= Math.max(1, rows);
+  return mean;
+}
+
+/** Mean and unbiased covariance, two-pass in float64 (the pure reference). */
+export function gaussianStats(features: FeatureMatrix, name = 'features'): GaussianStats {
+  assertFiniteFeatures(features, name);
+  return twoPassCovariance(features);
+}
+
+/** gaussianStats on a matrix engine (its GEMM forms the centred cross-products). */
+export async function gaussianStatsWithEngine(
+  features: FeatureMatrix,
+  engine: MatrixEngine,
+  name = 'features',
+): Promise<GaussianStats> {
+  assertFiniteFeatures(features, name);
+  return engine.covariance(features);
 }

@@ -1,3 +1,5 @@
+import { assertFiniteFeatures } from '../matrix/finite-features.ts';
+import type { MatrixEngine } from '../matrix/matrix-engine.ts';
 import type { FeatureMatrix } from './feature-matrix.ts';
 import { assertSameWidth } from './feature-matrix.ts';
 
@@ -16,10 +18,46 @@ export interface PrecisionRecall {
  *   precision = (1/|F|) sum_f 1[ exists r in R: |f - r| <= radius_R(r) ]
  *   recall    = (1/|R|) sum_r 1[ exists f in F: |r - f| <= radius_F(f) ]
  *
- * Distances are computed on the fly, never stored as a matrix: memory is O(n k), time O(n^2 d).
+ * Distances come from exact differences (near-duplicates decide the balls), computed on the fly,
+ * never stored as a matrix: memory is O(n k), time O(n^2 d). The pure TypeScript reference.
  */
 export function precisionRecall(real: FeatureMatrix, fake: FeatureMatrix, k = 3): PrecisionRecall {
+  checkArguments(real, fake, k);
+  const r = prepared(real);
+  const f = prepared(fake);
+  const realRadii = knnRadiiSquared(r, k);
+  const fakeRadii = knnRadiiSquared(f, k);
+  return { precision: coveredShare(f, r, realRadii), recall: coveredShare(r, f, fakeRadii), k };
+}
+
+/**
+ * precisionRecall on a matrix engine: the radii from its k-NN search (self excluded, so the k-th
+ * other sample, as the sample itself counts as the 0th) and membership from coveredByBalls.
+ */
+export async function precisionRecallWithEngine(
+  real: FeatureMatrix,
+  fake: FeatureMatrix,
+  k: number,
+  engine: MatrixEngine,
+): Promise<PrecisionRecall> {
+  checkArguments(real, fake, k);
+  const radii = async (m: FeatureMatrix) => {
+    const found = await engine.topKNearest(m, m, k, { excludeSelf: true });
+    return Float64Array.from({ length: m.rows }, (_, i) => found.scores[i * k + k - 1]!);
+  };
+  const share = (covered: Uint8Array) => covered.reduce((s, c) => s + c, 0) / covered.length;
+  const [realRadii, fakeRadii] = [await radii(real), await radii(fake)];
+  return {
+    precision: share(await engine.coveredByBalls(fake, real, realRadii)),
+    recall: share(await engine.coveredByBalls(real, fake, fakeRadii)),
+    k,
+  };
+}
+
+function checkArguments(real: FeatureMatrix, fake: FeatureMatrix, k: number): void {
   assertSameWidth(real, fake, 'precision/recall');
+  assertFiniteFeatures(real, 'precision/recall: real features');
+  assertFiniteFeatures(fake, 'precision/recall: fake features');
   if (!Number.isInteger(k) || k < 1)
     throw new RangeError(`Expected \`k\` to be a whole number from 1 and up, got \`${k}\``);
   for (const [name, m] of [
@@ -31,33 +69,31 @@ export function precisionRecall(real: FeatureMatrix, fake: FeatureMatrix, k = 3)
         `precision/recall: the ${name} set has ${m.rows} samples; k = ${k} needs more than k`,
       );
   }
-  const r = prepared(real);
-  const f = prepared(fake);
-  const realRadii = knnRadiiSquared(r, k);
-  const fakeRadii = knnRadiiSquared(f, k);
-  return { precision: coveredShare(f, r, realRadii), recall: coveredShare(r, f, fakeRadii), k };
 }
 
 interface Prepared {
   rows: number;
   cols: number;
   data: Float64Array;
-  norms: Float64Array;
 }
 
 function prepared(m: FeatureMatrix): Prepared {
   const data = m.data instanceof Float64Array ? m.data : Float64Array.from(m.data);
-  const norms = new Float64Array(m.rows);
-  for (let i = 0; i < m.rows; i++) norms[i] = dot(data, i * m.cols, data, i * m.cols, m.cols);
-  return { rows: m.rows, cols: m.cols, data, norms };
+  return { rows: m.rows, cols: m.cols, data };
 }
 
-/** Squared distance via |a|^2 + |b|^2 - 2 a.b, clamped at 0 against rounding. */
+/** Squared distance from exact differences (no |a|^2 + |b|^2 - 2 a.b cancellation). */
 function squaredDistance(a: Prepared, i: number, b: Prepared, j: number): number {
-  return Math.max(
-    0,
-    a.norms[i]! + b.norms[j]! - 2 * dot(a.data, i * a.cols, b.data, j * b.cols, a.cols),
-  );
+  const x = a.data;
+  const y = b.data;
+  const ai = i * a.cols;
+  const bj = j * b.cols;
+  let s = 0;
+  for (let t = 0; t < a.cols; t++) {
+    const diff = x[ai + t]! - y[bj + t]!;
+    s += diff * diff;
+  }
+  return s;
 }
 
 /** Squared distance from each row to its k-th nearest neighbour in the same set (self = 0th). */
@@ -93,20 +129,4 @@ function coveredShare(query: Prepared, ref: Prepared, radii: Float64Array): numb
     }
   }
   return covered / query.rows;
-}
-
-function dot(a: Float64Array, ai: number, b: Float64Array, bi: number, n: number): number {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  let t = 0;
-  for (; t + 3 < n; t += 4) {
-    s0 += a[ai + t]! * b[bi + t]!;
-    s1 += a[ai + t + 1]! * b[bi + t + 1]!;
-    s2 += a[ai + t + 2]! * b[bi + t + 2]!;
-    s3 += a[ai + t + 3]! * b[bi + t + 3]!;
-  }
-  for (; t < n; t++) s0 += a[ai + t]! * b[bi + t]!;
-  return s0 + s1 + s2 + s3;
 }

@@ -1,8 +1,13 @@
+import { defaultMatrixEngine } from '../../../lib/matrix/default-engine.ts';
 import type { FeatureMatrix } from '../../../lib/metrics/feature-matrix.ts';
-import { fid } from '../../../lib/metrics/fid.ts';
-import { precisionRecall } from '../../../lib/metrics/precision-recall.ts';
+import { fidWithEngine } from '../../../lib/metrics/fid.ts';
+import { precisionRecallWithEngine } from '../../../lib/metrics/precision-recall.ts';
 
-export default (a: { real: FeatureMatrix; fake: FeatureMatrix; k: number }) => ({
-  fid: fid(a.real, a.fake),
-  ...precisionRecall(a.real, a.fake, a.k),
-});
+/** FID and improved precision/recall on the onnxruntime matrix engine (works in a worker thread). */
+export default async (a: { real: FeatureMatrix; fake: FeatureMatrix; k: number }) => {
+  const engine = defaultMatrixEngine();
+  return {
+    fid: await fidWithEngine(a.real, a.fake, engine),
+    ...(await precisionRecallWithEngine(a.real, a.fake, a.k, engine)),
+  };
+};

@@ -1,0 +1,73 @@
+import type { FeatureMatrix } from '../metrics/feature-matrix.ts';
+
+/** Row-level float64 kernels shared by the engines: the exact scores the fast paths are checked by. */
+
+/** a_i . b_j, accumulated in float64. */
+export function rowDot(a: FeatureMatrix, i: number, b: FeatureMatrix, j: number): number {
+  const d = a.cols;
+  const x = a.data;
+  const y = b.data;
+  const ai = i * d;
+  const bj = j * d;
+  let s = 0;
+  for (let t = 0; t < d; t++) s += x[ai + t]! * y[bj + t]!;
+  return s;
+}
+
+/** |a_i - b_j|^2 from exact differences: near-duplicates get their small distance right. */
+export function rowSquaredDistance(
+  a: FeatureMatrix,
+  i: number,
+  b: FeatureMatrix,
+  j: number,
+): number {
+  const d = a.cols;
+  const x = a.data;
+  const y = b.data;
+  const ai = i * d;
+  const bj = j * d;
+  let s = 0;
+  for (let t = 0; t < d; t++) {
+    const diff = x[ai + t]! - y[bj + t]!;
+    s += diff * diff;
+  }
+  return s;
+}
+
+/** Column means (float64). */
+export function columnMeans(m: FeatureMatrix): Float64Array {
+  const { rows, cols, data } = m;
+  const mean = new Float64Array(cols);
+  for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++) mean[j]! += data[r * cols + j]!;
+  for (let j = 0; j < cols; j++) mean[j]! /= Math.max(1, rows);
+  return mean;
+}
+
+/**
+ * The rows minus `shift` (float64 subtraction, then one rounding to float32), and the float64
+ * Euclidean norms of the shifted rows.
+ */
+export function shiftedFloat32(
+  m: FeatureMatrix,
+  shift: Float64Array | undefined,
+): { data: Float32Array; norms: Float64Array } {
+  const { rows, cols, data } = m;
+  const out = new Float32Array(rows * cols);
+  const norms = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let s = 0;
+    for (let j = 0; j < cols; j++) {
+      const v = data[r * cols + j]! - (shift ? shift[j]! : 0);
+      out[r * cols + j] = v;
+      s += v * v;
+    }
+    norms[r] = Math.sqrt(s);
+  }
+  return { data: out, norms };
+}
+
+export function maxOf(values: Float64Array): number {
+  let max = 0;
+  for (const v of values) if (v > max) max = v;
+  return max;
+}
