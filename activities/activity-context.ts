@@ -47,6 +47,24 @@ export function cancellationSignal(): AbortSignal | undefined {
 }
 
 /**
+ * Throws the activity's CancelledFailure once Temporal has cancelled it: long loops call it between
+ * steps, so that a cancelled study stops computing instead of finishing work nobody will read.
+ */
+export function throwIfCancelled(): void {
+  cancellationSignal()?.throwIfAborted();
+}
+
+/**
+ * The error an activity should end with: its CancelledFailure when it was cancelled (whatever the
+ * work threw on the way out: a killed trainer, a terminated thread), so that Temporal records it
+ * as cancelled rather than failed; otherwise `error` itself.
+ */
+export function cancellationOr(error: unknown): unknown {
+  const signal = cancellationSignal();
+  return signal?.aborted ? (signal.reason as unknown) : error;
+}
+
+/**
  * Errors that retrying cannot fix become non-retryable failures that keep their message: bad
  * input, a misconfigured or corrupt store, and RangeError, which the pure code throws for
  * parameters out of range (a spec asking for more PCA components than pixels, say), except the

@@ -1,6 +1,11 @@
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import type { StageOutput } from '../lib/studies/stage.ts';
-import { failFastOnBadInput, heartbeat, previousHeartbeat } from './activity-context.ts';
+import {
+  cancellationOr,
+  failFastOnBadInput,
+  heartbeat,
+  previousHeartbeat,
+} from './activity-context.ts';
 
 export interface StageRunOptions {
   /** What the heartbeats carry: the position a retry resumes from. */
@@ -39,7 +44,9 @@ export async function asStage(
   try {
     heartbeat(details());
     result = await work();
-  } catch (error) {
+  } catch (thrown) {
+    // A cancelled stage ends as cancelled, not failed, and costs none of its failure budget.
+    const error = cancellationOr(thrown);
     if (options.failureBudget !== undefined && !(error instanceof CancelledFailure)) {
       heartbeat({ ...details(), failures: failures + 1 });
       if (failures + 1 >= options.failureBudget)

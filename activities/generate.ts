@@ -9,7 +9,12 @@ import { InputError } from '../lib/input-error.ts';
 import { Rng } from '../lib/rng.ts';
 import type { ArtifactStore } from '../lib/storage/artifact-store.ts';
 import { getJson, putJson } from '../lib/storage/json-artifacts.ts';
-import { failFastOnBadInput, heartbeat, previousHeartbeat } from './activity-context.ts';
+import {
+  cancellationSignal,
+  failFastOnBadInput,
+  heartbeat,
+  previousHeartbeat,
+} from './activity-context.ts';
 import { storeImageShard, type ImageSet } from './image-sets.ts';
 import { ort, withOnnxSession } from './onnx-session.ts';
 import { asStage, FAILURE_BUDGET } from './as-stage.ts';
@@ -53,6 +58,8 @@ interface DiffusionCard {
   image: { width: number; height: number; channels: number };
   classes: string[];
   nullClass: number;
+  /** false: trained on the null label only (trainers/ddpm.py `conditional`); absent on older cards. */
+  conditional?: boolean;
   schedule: { kind: BetaSchedule; timesteps: number; betaStart: number; betaEnd: number };
 }
 
@@ -99,12 +106,14 @@ export function createGenerateActivities({ store, inference }: GenerateDeps) {
             const timing = await withOnnxSession(store, card.onnx, inference, async (session) => {
               const sampler = new DiffusionSampler(session, card, input.sampling);
               const { batchSize } = input.sampling;
+              // checked between DDIM steps: a cancelled activity stops within one UNet call
+              const signal = cancellationSignal();
               for (const range of planShards(set.count, input.shardSize ?? 500)) {
                 if (done.has(range.index)) continue;
                 const rng = Rng.stream(input.seed, `${input.stream}/shard=${range.index}`);
                 for (let start = range.start; start < range.end; start += batchSize) {
                   const end = Math.min(range.end, start + batchSize);
-                  const x = await sampler.sample(labels.subarray(start, end), rng);
+                  const x = await sampler.sample(labels.subarray(start, end), rng, signal);
                   set.pixels.set(toPixels(x), start * size);
                   heartbeat({ shards: [...done.values()] });
                 }
@@ -163,9 +172,13 @@ export class DiffusionSampler {
 
   constructor(
     readonly session: ort.InferenceSession,
-    readonly card: Pick<DiffusionCard, 'image' | 'nullClass' | 'schedule'>,
+    readonly card: Pick<DiffusionCard, 'image' | 'nullClass' | 'schedule' | 'conditional'>,
     readonly options: SamplingOptions,
   ) {
+    if (card.conditional === false && options.guidance !== 1)
+      throw new InputError(
+        `Guidance ${options.guidance} needs a class-conditional model; this one is unconditional (use guidance 1)`,
+      );
     this.scheduler = new DdimScheduler({
       numTrainTimesteps: card.schedule.timesteps,
       betaSchedule: card.schedule.kind,
@@ -176,8 +189,11 @@ export class DiffusionSampler {
     this.#timesteps = this.scheduler.setTimesteps(options.steps);
   }
 
-  /** Samples one image per label, drawing x_T and any DDIM noise from `rng`; returns x_0 in [-1, 1]. */
-  async sample(labels: Uint8Array, rng: Rng): Promise<Float32Array> {
+  /**
+   * Samples one image per label, drawing x_T and any DDIM noise from `rng`; returns x_0 in [-1, 1].
+   * Throws the reason of `signal` (a cancelled activity) before the next step once it aborts.
+   */
+  async sample(labels: Uint8Array, rng: Rng, signal?: AbortSignal): Promise<Float32Array> {
     const started = performance.now();
     const { width, height, channels } = this.card.image;
     const size = width * height * channels;
@@ -187,11 +203,14 @@ export class DiffusionSampler {
     let x: Float32Array = new Float32Array(n * size);
     for (let i = 0; i < x.length; i++) x[i] = rng.normal();
     const classLabel = new BigInt64Array(rows);
-    labels.forEach((l, i) => (classLabel[i] = BigInt(l)));
+    // An unconditional model only knows the null label; `labels` then only name the output rows.
+    if (this.card.conditional === false) classLabel.fill(BigInt(this.card.nullClass));
+    else labels.forEach((l, i) => (classLabel[i] = BigInt(l)));
     if (guided) classLabel.fill(BigInt(this.card.nullClass), n);
     const shape = [rows, channels, height, width];
     const batch = new Float32Array(rows * size);
     for (const t of this.#timesteps) {
+      signal?.throwIfAborted();
       batch.set(x);
       if (guided) batch.set(x, n * size);
       const feeds = {

@@ -6,7 +6,12 @@ import { Rng } from '../lib/rng.ts';
 import type { ArtifactStore } from '../lib/storage/artifact-store.ts';
 import { putJson } from '../lib/storage/json-artifacts.ts';
 import type { TrainerEvent } from '../lib/trainer/trainer-events.ts';
-import { cancellationSignal, failFastOnBadInput, previousHeartbeat } from './activity-context.ts';
+import {
+  cancellationSignal,
+  failFastOnBadInput,
+  previousHeartbeat,
+  throwIfCancelled,
+} from './activity-context.ts';
 import { loadImageSet, type ImageSet } from './image-sets.ts';
 import { asStage, FAILURE_BUDGET } from './as-stage.ts';
 import { codeOf, type Fingerprinted } from './stages/stage-input.ts';
@@ -61,6 +66,7 @@ export function createTrainActivities({ store, trainer }: TrainDeps) {
                 resume = join(dir, `resume-step-${previous.checkpointStep}.pt`);
                 await writeFile(resume, await store.get(previous.checkpoint));
               }
+              throwIfCancelled(); // staging a large set takes a while: no trainer for a cancelled stage
               const config = { ...input.config, seed: trainerSeed(input.seed, input.stream) };
               const log: TrainerEvent[] = [];
               const outDir = join(dir, 'out');

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerCancel } from './commands/cancel.ts';
 import { registerDemo } from './commands/demo.ts';
 import { registerDeploy } from './commands/deploy.ts';
 import { registerIngest } from './commands/ingest.ts';
@@ -9,6 +10,7 @@ import { registerStudy } from './commands/study.ts';
 import { registerMetrics } from './commands/metrics.ts';
 import { registerRuns } from './commands/runs.ts';
 import { registerWorker } from './commands/worker.ts';
+import { registerWorkers } from './commands/workers.ts';
 
 const program = new Command()
   .name('clab')
@@ -19,11 +21,13 @@ const program = new Command()
 
 registerDemo(program);
 registerWorker(program);
+registerWorkers(program);
 registerDeploy(program);
 registerIngest(program);
 registerStudy(program);
 registerPlan(program);
 registerRuns(program);
+registerCancel(program);
 registerReport(program);
 registerLineage(program);
 registerMetrics(program);

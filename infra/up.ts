@@ -7,7 +7,7 @@ import { resolveBinary } from './binaries.ts';
 import { endpointsFile, readEnvFile, writeEnvFile } from './endpoints-file.ts';
 import { clabHome } from './load-config.ts';
 import { ensureBucket, minioIsLive, startMinioServer } from './minio-server.ts';
-import { startTemporalServer, temporalAnswers } from './temporal-server.ts';
+import { ensureLocalTemporal } from './local-temporal.ts';
 
 const env = process.env;
 const home = clabHome(env);
@@ -31,21 +31,13 @@ if (!temporalBin || !minioBin) {
   process.exit(1);
 }
 
-const temporalAddress = `127.0.0.1:${temporalPort}`;
-if (await temporalAnswers(temporalAddress)) {
-  log(`Temporal already answers at ${temporalAddress}`);
-} else {
-  log(`starting Temporal dev server (database ${join(infraDir, 'temporal.db')})...`);
-  const proc = await startTemporalServer({
-    bin: temporalBin,
-    port: temporalPort,
-    uiPort: temporalUiPort,
-    dbFile: join(infraDir, 'temporal.db'),
-    logFile: join(infraDir, 'temporal.log'),
-    detached: true,
-  });
-  writeFileSync(join(infraDir, 'temporal.pid'), String(proc.pid));
-}
+const { address: temporalAddress, started } = await ensureLocalTemporal({
+  home,
+  port: temporalPort,
+  uiPort: temporalUiPort,
+  log,
+});
+if (!started) log(`Temporal already answers at ${temporalAddress}`);
 
 const credentials = minioCredentials();
 const minioEndpoint = `http://127.0.0.1:${minioPort}`;

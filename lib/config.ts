@@ -29,6 +29,8 @@ export interface ClabConfig {
    * not the deployment's current version makes itself current when it starts.
    */
   deployment: { name: string; buildId?: string; autoPromote: boolean };
+  /** host:port where workers serve Prometheus metrics at /metrics (CLAB_METRICS_ADDRESS; off when unset). */
+  metricsAddress?: string;
 }
 
 export type ExecutionProvider = 'cpu' | 'cuda';
@@ -78,7 +80,19 @@ export function configFromEnv(env: Env): ClabConfig {
       interOpThreads: nonNegativeInt(env, 'CLAB_ORT_INTER_THREADS', 1),
     },
     deployment: deploymentFromEnv(env, address),
+    ...metricsFromEnv(env),
   };
+}
+
+/** CLAB_METRICS_ADDRESS: `host:port` (e.g. 127.0.0.1:9464, 0.0.0.0:9464); unset: no metrics server. */
+function metricsFromEnv(env: Env): Pick<ClabConfig, 'metricsAddress'> {
+  const raw = env.CLAB_METRICS_ADDRESS;
+  if (!raw) return {};
+  if (!/^(\[[0-9a-fA-F:]+\]|[\w.-]+):\d{1,5}$/.test(raw))
+    throw new Error(
+      `Expected CLAB_METRICS_ADDRESS to be host:port, like 127.0.0.1:9464, got \`${raw}\``,
+    );
+  return { metricsAddress: raw };
 }
 
 /**

@@ -11,6 +11,7 @@ import type { ArtifactStore } from '../lib/storage/artifact-store.ts';
 import { openStore } from '../lib/storage/open-store.ts';
 import { codeVersion } from './code-version.ts';
 import { routeVersion, workerDeploymentVersion, type RoutingOutcome } from './deployment.ts';
+import { installRuntime } from './runtime.ts';
 
 export type QueueRole = 'cpu' | 'gpu';
 
@@ -124,12 +125,19 @@ export async function createWorkers({
   return { workers, connection, version, routing };
 }
 
-/** Runs the workers until SIGINT/SIGTERM (the SDK installs those handlers), then closes the connection. */
+/**
+ * Installs the runtime (see installRuntime), then runs the workers until SIGINT/SIGTERM (the SDK
+ * installs those handlers) and closes the connection.
+ */
 export async function runWorkers(options: WorkerOptions): Promise<void> {
+  installRuntime(options.config);
   const { workers, connection, version } = await createWorkers(options);
-  (options.log ?? stderrLog)(
+  const log = options.log ?? stderrLog;
+  log(
     `deployment ${version.deploymentName}, build ${version.buildId}: each study stays on the build that started it`,
   );
+  if (options.config.metricsAddress)
+    log(`Prometheus metrics at http://${options.config.metricsAddress}/metrics`);
   try {
     await Promise.all(workers.map((w) => w.run()));
   } finally {

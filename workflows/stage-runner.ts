@@ -1,4 +1,5 @@
 import {
+  ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
   ChildWorkflowFailure,
@@ -180,6 +181,9 @@ export class StageRunner {
   #activity(queue: 'cpu' | 'gpu', name: StageActivityName) {
     const options: ActivityOptions = {
       taskQueue: queue === 'cpu' ? this.#options.cpuQueue : this.#options.gpuQueue,
+      // A cancelled study closes once its running stages have stopped (a trainer killed, a thread
+      // terminated; they learn of it from their next heartbeat), not while they still compute.
+      cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
       retry: RESUMABLE.has(name) ? RESUMABLE_RETRY : RETRY,
       heartbeatTimeout: HEARTBEAT_TIMEOUT,
       startToCloseTimeout:

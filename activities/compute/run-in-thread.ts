@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { InputError } from '../../lib/input-error.ts';
+import { cancellationSignal } from '../activity-context.ts';
 
 const require = createRequire(import.meta.url);
 // tsx's ESM API (its CommonJS build cannot register hooks from inside a thread)
@@ -41,17 +42,33 @@ export function guardThreadCode(guard: ((module: URL) => void) | undefined): voi
  * Runs a thread task and resolves with its result. The calling activity's event loop stays free,
  * so heartbeats and workflow tasks keep flowing during long fits. Errors come back with their
  * class and message, so failFastOnBadInput classes them as it would in the activity's thread.
+ * When `signal` aborts (by default: the calling activity is cancelled) the thread is terminated
+ * and the promise rejects with the signal's reason.
  */
-export function runInThread<A, R>(task: ThreadTask<A, R>, args: A): Promise<R> {
+export function runInThread<A, R>(
+  task: ThreadTask<A, R>,
+  args: A,
+  signal: AbortSignal | undefined = cancellationSignal(),
+): Promise<R> {
   codeGuard?.(task.module);
   return new Promise((resolve, reject) => {
+    signal?.throwIfAborted(); // rejects: no thread for a cancelled activity
     const worker = new Worker(BOOTSTRAP, { eval: true });
     let settled = false;
+    const abort = () => {
+      if (settled) return;
+      settled = true;
+      void worker.terminate();
+      reject(signal!.reason as Error);
+    };
+    signal?.addEventListener('abort', abort, { once: true });
+    worker.once('exit', () => signal?.removeEventListener('abort', abort));
     worker.once(
       'message',
       (
         m: { ok: true; result: R } | { ok: false; name: string; message: string; stack?: string },
       ) => {
+        if (settled) return;
         settled = true;
         void worker.terminate();
         if (m.ok) return resolve(m.result);
@@ -66,7 +83,9 @@ export function runInThread<A, R>(task: ThreadTask<A, R>, args: A): Promise<R> {
       },
     );
     worker.once('error', (error) => {
-      if (!settled) reject(error);
+      if (settled) return;
+      settled = true;
+      reject(error);
     });
     worker.once('exit', (code) => {
       if (!settled)

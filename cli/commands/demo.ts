@@ -1,15 +1,13 @@
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { resolveBinary } from '../../infra/binaries.ts';
-import { freePort } from '../../infra/free-port.ts';
 import { loadConfig } from '../../infra/load-config.ts';
-import { stopChild, type StartedProcess } from '../../infra/server-process.ts';
-import { startTemporalServer, temporalAnswers } from '../../infra/temporal-server.ts';
+import { ensureLocalTemporal } from '../../infra/local-temporal.ts';
+import { temporalAnswers } from '../../infra/temporal-server.ts';
 import type { ClabConfig } from '../../lib/config.ts';
 import { createWorkers } from '../../workers/run-workers.ts';
+import { installRuntime } from '../../workers/runtime.ts';
 import { connectClient } from '../temporal-client.ts';
 import { readSpec, startAndFollow } from './study.ts';
 
@@ -28,10 +26,11 @@ export function demoSpecPath(name: string): string {
 }
 
 /**
- * The demo: on a machine with nothing running, starts a private Temporal dev server (unless one
- * answers already) and in-process workers, runs an example study (by default the generational
- * study of studies/generations-gmm.yaml) on the configured store (the local directory by default)
- * and writes its report.
+ * The demo: uses the Temporal server that answers at the configured address, or on a machine with
+ * nothing running starts the local one of `npm run infra:up` (same database, left running, so
+ * `clab runs list` shows the demo's run), runs in-process workers and an example study (by default
+ * the generational study of studies/generations-gmm.yaml) on the configured store (the local
+ * directory by default) and writes its report.
  */
 export function registerDemo(program: Command): void {
   program
@@ -42,7 +41,7 @@ export function registerDemo(program: Command): void {
       DEFAULT_DEMO,
     )
     .description(
-      'Run an example study (default studies/generations-gmm.yaml) end to end; starts what it needs, stops it after',
+      'Run an example study (default studies/generations-gmm.yaml) end to end; starts the local Temporal server if none answers and leaves it running',
     )
     .action(async (study: string) => {
       const specPath = demoSpecPath(study);
@@ -59,25 +58,9 @@ export function registerDemo(program: Command): void {
           autoPromote: true,
         },
       };
-      let server: { proc: StartedProcess; port: number } | undefined;
-      if (await temporalAnswers(config.temporal.address)) {
-        log(`using the Temporal server at ${config.temporal.address}`);
-      } else {
-        const bin = await resolveBinary('temporal', { log });
-        if (!bin)
-          throw new Error(
-            'No Temporal server answers and no binary could be found or built (npm run infra:build needs Go)',
-          );
-        server = await startPrivateServer(bin, config);
-        config = {
-          ...config,
-          temporal: { ...config.temporal, address: `127.0.0.1:${server.port}` },
-        };
-        log(
-          `started a private Temporal dev server at ${config.temporal.address} (log ${server.proc.logFile})`,
-        );
-      }
-      Runtime.install({ logger: new DefaultLogger('WARN') });
+      const local = await localServer(config, log);
+      config = { ...config, temporal: { ...config.temporal, address: local.address } };
+      installRuntime(config, 'WARN');
       const { workers, connection, routing } = await createWorkers({
         config,
         roles: ['cpu', 'gpu'],
@@ -95,31 +78,48 @@ export function registerDemo(program: Command): void {
             : `running ${specPath}`,
         );
         await startAndFollow(client, config, readSpec(specPath), [], {});
-        if (!server)
-          log('inspect the run with: npx clab runs show <workflow-id>, npx clab lineage <digest>');
+        log('inspect the run with: npx clab runs list, npx clab runs show <workflow-id>');
       } finally {
         for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
         await running;
         await connection.close();
-        if (server) await stopChild(server.proc.child);
+        if (local.started)
+          log(
+            `the Temporal server keeps running at ${local.address} (UI http://127.0.0.1:${uiPort()}) with the demo's history; stop it with npm run infra:down`,
+          );
       }
     });
 }
 
-async function startPrivateServer(
-  bin: string,
+/**
+ * The Temporal server the demo runs on: the one at the configured address if it answers, else
+ * (for a loopback address) the local server of `npm run infra:up`, started on its persistent
+ * database and left running, so that `clab runs list` shows the demo's run afterwards.
+ */
+async function localServer(
   config: ClabConfig,
-): Promise<{ proc: StartedProcess; port: number }> {
-  const dir = join(config.home, 'demo');
-  mkdirSync(dir, { recursive: true });
-  const port = await freePort();
-  const proc = await startTemporalServer({
-    bin,
-    port,
-    uiPort: await freePort(),
-    dbFile: join(dir, 'temporal.db'),
-    logFile: join(dir, 'temporal.log'),
-    detached: false,
+  log: (line: string) => void,
+): Promise<{ address: string; started: boolean }> {
+  const address = config.temporal.address;
+  if (await temporalAnswers(address)) {
+    log(`using the Temporal server at ${address}`);
+    return { address, started: false };
+  }
+  const port = /^(?:127\.0\.0\.1|localhost):(\d+)$/.exec(address)?.[1];
+  if (!port)
+    throw new Error(
+      `No Temporal server answers at ${address} (CLAB_TEMPORAL_ADDRESS); start it, or unset the variable to use a local one`,
+    );
+  const local = await ensureLocalTemporal({
+    home: config.home,
+    port: Number(port),
+    uiPort: uiPort(),
+    log,
   });
-  return { proc, port };
+  if (local.started) log(`started the local Temporal dev server at ${local.address}`);
+  return local;
+}
+
+function uiPort(): number {
+  return Number(process.env.CLAB_TEMPORAL_UI_PORT || 8233);
 }

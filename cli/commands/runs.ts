@@ -9,6 +9,7 @@ import {
 } from '../run-history.ts';
 import type { StageEntry } from '../../lib/studies/stage.ts';
 import { formatTable } from '../table.ts';
+import { describeWaiting, waitingNotes } from '../waiting-stages.ts';
 import { connectClient } from '../temporal-client.ts';
 
 export function registerRuns(program: Command): void {
@@ -46,7 +47,8 @@ export function registerRuns(program: Command): void {
     .argument('<workflow-id>')
     .option('--json', 'print the full record as JSON')
     .action(async (workflowId: string, opts: { json?: boolean }) => {
-      const client = await connectClient(loadConfig());
+      const config = loadConfig();
+      const client = await connectClient(config);
       const handle = client.workflow.getHandle(workflowId);
       const description = await handle.describe();
       const history = await handle.fetchHistory();
@@ -55,6 +57,11 @@ export function registerRuns(program: Command): void {
       const builds = [...new Set(workflowTaskBuilds(history.events ?? []))];
       let result: unknown;
       if (description.status.name === 'COMPLETED') result = await handle.result();
+      const roles = { [config.queues.cpu]: 'cpu', [config.queues.gpu]: 'gpu' };
+      const waiting =
+        description.status.name === 'RUNNING'
+          ? (await waitingNotes(client, workflowId)).map((n) => describeWaiting(n, roles))
+          : [];
       if (opts.json) {
         console.log(
           JSON.stringify(
@@ -66,6 +73,7 @@ export function registerRuns(program: Command): void {
               startTime: description.startTime,
               closeTime: description.closeTime,
               deployment: { ...version, workflowTaskBuilds: builds },
+              waiting,
               result,
               activities,
             },
@@ -82,6 +90,7 @@ export function registerRuns(program: Command): void {
       console.log(
         `started   ${description.startTime.toISOString()}${description.closeTime ? `, closed ${description.closeTime.toISOString()}` : ''}`,
       );
+      for (const line of waiting) console.log(line);
       if (result !== undefined && !(result as { stages?: unknown }).stages)
         console.log(`result    ${JSON.stringify(result)}`);
       const stages = (result as { stages?: StageEntry[] } | undefined)?.stages;

@@ -4,7 +4,8 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { describe, expect, it } from 'vitest';
+import { CancelledFailure } from '@temporalio/common';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { CodeFingerprints } from '../../activities/code-fingerprints.ts';
 import { createActivities } from '../../activities/index.ts';
 import { storeImageSet } from '../../activities/image-sets.ts';
@@ -17,10 +18,14 @@ import { LocalArtifactStore } from '../../lib/storage/local-store.ts';
 import type { StageOutput } from '../../lib/studies/stage.ts';
 
 describe('generate', () => {
-  it('resumes from the shards its heartbeat recorded and yields the same bytes', async () => {
+  let activities: ReturnType<typeof createActivities>;
+  let store: LocalArtifactStore;
+  let input: Parameters<ReturnType<typeof createActivities>['generate']>[0];
+
+  beforeAll(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'clab-generate-'));
     const config = configFromEnv({ CLAB_HOME: dir });
-    const store = new LocalArtifactStore(join(dir, 'store'));
+    store = new LocalArtifactStore(join(dir, 'store'));
     const rng = Rng.stream(2, 'generate-test');
     const count = 40;
     const pixels = Uint8Array.from({ length: count * 64 }, () => rng.int(256));
@@ -55,14 +60,14 @@ describe('generate', () => {
     const card = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
     const model = await putJson(store, { ...card, onnx: onnx.digest });
 
-    const activities = createActivities({
+    activities = createActivities({
       store,
       code: new CodeFingerprints(config),
       codeVersion: 'test',
       trainer: config.trainer,
       inference: config.inference,
     });
-    const input = {
+    input = {
       model: model.digest,
       reference: reference.digest,
       alpha: 0.75, // 30 images in 3 shards of 10
@@ -78,6 +83,9 @@ describe('generate', () => {
       stream: 'sample',
       shardSize: 10,
     };
+  }, 120_000);
+
+  it('resumes from the shards its heartbeat recorded and yields the same bytes', async () => {
     const clean = new MockActivityEnvironment();
     let firstShard: ShardRecord[] | undefined;
     clean.on('heartbeat', (d: { shards?: ShardRecord[] }) => {
@@ -95,4 +103,19 @@ describe('generate', () => {
     expect(manifest.shards.map((s) => s.count)).toEqual([10, 10, 10]);
     expect(manifest.classHistogram).toEqual([15, 15]);
   }, 120_000);
+
+  it('stops between DDIM steps when cancelled and ends as cancelled, not failed', async () => {
+    const env = new MockActivityEnvironment();
+    let batches = 0;
+    env.on('heartbeat', (d: { shards?: ShardRecord[]; failures?: number }) => {
+      // the sampling loop's heartbeats (one per batch) carry no failure count
+      if (d?.shards && d.failures === undefined && ++batches === 1) env.cancel();
+    });
+    const started = performance.now();
+    await expect(env.run(activities.generate, { ...input, seed: 10 })).rejects.toBeInstanceOf(
+      CancelledFailure,
+    );
+    expect(batches).toBe(1); // no batch sampled after the cancellation
+    expect(performance.now() - started).toBeLessThan(30_000);
+  }, 60_000);
 });

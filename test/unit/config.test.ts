@@ -101,6 +101,17 @@ describe('configFromEnv', () => {
     expect(() => grace('soon')).toThrowError(/got `soon`/);
   });
 
+  it('serves worker metrics only when CLAB_METRICS_ADDRESS names host:port', () => {
+    expect(configFromEnv({}).metricsAddress).toBeUndefined();
+    expect(configFromEnv({ CLAB_METRICS_ADDRESS: '127.0.0.1:9464' }).metricsAddress).toBe(
+      '127.0.0.1:9464',
+    );
+    expect(configFromEnv({ CLAB_METRICS_ADDRESS: '[::1]:9464' }).metricsAddress).toBe('[::1]:9464');
+    expect(() => configFromEnv({ CLAB_METRICS_ADDRESS: '9464' })).toThrowError(
+      'Expected CLAB_METRICS_ADDRESS to be host:port, like 127.0.0.1:9464, got `9464`',
+    );
+  });
+
   it('explains what is wrong with bad settings', () => {
     expect(() => configFromEnv({ CLAB_STORE: 's3://b' })).toThrowError(
       'CLAB_STORE is s3://b but AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY are not set',

@@ -145,7 +145,7 @@ export async function contaminationStudy(input: ContaminationInput): Promise<Con
   const { temperature, ratio, ...generatorOptions } = spec.generator;
   const model = await runner.stage(
     'fit G on P',
-    'gpu',
+    'cpu',
     'fitGenerator',
     { generator: generatorOptions, seed, stream: 'generator/fit' },
     { dataset: generatorPool },
@@ -153,7 +153,7 @@ export async function contaminationStudy(input: ContaminationInput): Promise<Con
   const sample = (label: string, t: number, name: string) =>
     runner.stage(
       label,
-      'gpu',
+      'cpu',
       'sampleImages',
       { alpha: ratio, temperature: t, name, seed, stream: 'generator/sample' },
       { model: model.outputs.model!, reference: real },
@@ -465,14 +465,14 @@ async function generatorOnMix(
   const { seed } = input;
   const fitted = await runner.stage(
     `${at} generator`,
-    'gpu',
+    'cpu',
     'fitGenerator',
     { generator: generatorOptions, seed, stream: `seed=${seed}/generator/fit` },
     { dataset },
   );
   const sampled = await runner.stage(
     `${at} generator samples`,
-    'gpu',
+    'cpu',
     'sampleImages',
     { alpha: 1, temperature, name: 'G(mix)', seed, stream: `seed=${seed}/generator/sample` },
     { model: fitted.outputs.model!, reference: dataset },

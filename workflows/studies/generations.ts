@@ -316,9 +316,10 @@ function fitModel(
       { dataset },
     );
   const { temperature: _temperature, ...options } = generator;
+  // PCA + Gaussian mixture in TypeScript: no accelerator, so the cpu queue
   return runner.stage(
     `${label} fit V_g`,
-    'gpu',
+    'cpu',
     'fitGenerator',
     { generator: options, seed, stream: `g=${g}/fit` },
     { dataset },
@@ -346,7 +347,7 @@ async function fitAndSample(
         )
       : await runner.stage(
           `${at.label} sample S_g`,
-          'gpu',
+          'cpu',
           'sampleImages',
           {
             alpha,
