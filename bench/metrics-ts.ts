@@ -1,29 +1,45 @@
 // Child process of bench/study.ts and bench/metrics.ts: FID and precision/recall (k = 3) on the
 // onnxruntime matrix engine, on two .npy files; `--fid-only` skips precision/recall. Prints JSON
-// with seconds and peak RSS.
+// with seconds and peak RSS. FID is timed cold (first use in a fresh process: onnxruntime's
+// environment and sessions are created inside the timing); `--fid-variants` also times it warm
+// (the same call again, as a worker that keeps its engine sees it) and with float32 covariances.
 import { readFileSync } from 'node:fs';
 import { defaultMatrixEngine } from '../lib/matrix/default-engine.ts';
 import { fidWithEngine } from '../lib/metrics/fid.ts';
 import { precisionRecallWithEngine } from '../lib/metrics/precision-recall.ts';
 import { parseNpyMatrix } from '../lib/npy.ts';
 
-const [realPath, fakePath, flag] = process.argv.slice(2) as [string, string, string?];
+const [realPath, fakePath, ...flags] = process.argv.slice(2) as [string, string, ...string[]];
 const real = parseNpyMatrix(readFileSync(realPath), realPath);
 const fake = parseNpyMatrix(readFileSync(fakePath), fakePath);
-const engine = defaultMatrixEngine();
-let t = performance.now();
-const fidValue = await fidWithEngine(real, fake, engine);
-const fidSeconds = (performance.now() - t) / 1000;
+const seconds = async <T>(f: () => Promise<T>): Promise<[T, number]> => {
+  const t = performance.now();
+  const value = await f();
+  return [value, (performance.now() - t) / 1000];
+};
+const [fidValue, fidSeconds] = await seconds(() =>
+  fidWithEngine(real, fake, defaultMatrixEngine()),
+);
+let variants = {};
+if (flags.includes('--fid-variants')) {
+  const [, fidWarmSeconds] = await seconds(() => fidWithEngine(real, fake, defaultMatrixEngine()));
+  const [fidFloat32, fidFloat32Seconds] = await seconds(() =>
+    fidWithEngine(real, fake, defaultMatrixEngine(), { covariance: 'float32' }),
+  );
+  variants = { fidWarmSeconds, fidFloat32, fidFloat32Seconds };
+}
 let pr: { precision?: number; recall?: number; prSeconds?: number } = {};
-if (flag !== '--fid-only') {
-  t = performance.now();
-  const { precision, recall } = await precisionRecallWithEngine(real, fake, 3, engine);
-  pr = { precision, recall, prSeconds: (performance.now() - t) / 1000 };
+if (!flags.includes('--fid-only')) {
+  const [{ precision, recall }, prSeconds] = await seconds(() =>
+    precisionRecallWithEngine(real, fake, 3, defaultMatrixEngine()),
+  );
+  pr = { precision, recall, prSeconds };
 }
 console.log(
   JSON.stringify({
     fid: fidValue,
     fidSeconds,
+    ...variants,
     ...pr,
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
   }),

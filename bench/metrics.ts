@@ -1,7 +1,11 @@
 // npm run bench:metrics — one run, figures not a test (issue 12). Each side in its own process:
 //   1. FID and improved precision/recall (k = 3) on 10,000 x 10,000 samples of 256 dims, the
 //      onnxruntime matrix engine (bench/metrics-ts.ts) against numpy/scipy (bench/metrics_reference.py);
-//   2. FID on 10,000 x 10,000 samples of 2,048 dims (Inception width), the same pair;
+//   2. FID on 10,000 x 10,000 samples of 2,048 dims (Inception width), the same pair, on the
+//      Gaussian sets and on ReLU-like sets (|mean| >> std, many near-zero columns);
+//   FID is timed cold (a fresh process: onnxruntime start-up and sessions inside the timing) and
+//   warm (the second call in that process, as a worker sees it); the FID from float32 covariance
+//   Gemms is printed with its relative difference from the float64 one;
 //   3. top-20 cosine search of 10,000 queries among 60,000 keys of 128 dims: the engine against
 //      numpy (blocked GEMM + argpartition) and faiss-cpu IndexFlatIP (bench/metrics_search.py).
 // Python: CLAB_BENCH_PYTHON, else trainers/.venv/bin/python (pip install -r bench/requirements.txt).
@@ -22,24 +26,40 @@ const rng = Rng.stream(12, 'bench-metrics');
 interface MetricsRun {
   fid: number;
   fidSeconds: number;
+  fidWarmSeconds: number;
+  fidFloat32: number;
+  fidFloat32Seconds: number;
   precision?: number;
   recall?: number;
   prSeconds?: number;
   peakRssMiB: number;
 }
 
-/** Real: N(0, I); fake: a non-commuting covariance (neighbouring columns mixed) and a shifted mean. */
-function featureSets(n: number, d: number): { real: string; fake: string } {
-  const real = new Float32Array(n * d).map(() => rng.normal());
-  const fake = new Float32Array(n * d);
+/**
+ * Real: N(0, I); fake: a non-commuting covariance (neighbouring columns mixed) and a shifted mean.
+ * ReLU-like (Inception pool features are post-ReLU averages): 2 + max(0, mixed) per column, a
+ * column-dependent scale over three decades, so |mean| >> std and the spectrum spans ~1e-6.
+ */
+function featureSets(n: number, d: number, relu = false): { real: string; fake: string } {
   const z = new Float64Array(d);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < d; j++) z[j] = rng.normal();
-    for (let j = 0; j < d; j++)
-      fake[i * d + j] =
-        0.05 + (0.8 + (j % 7) / 50) * z[j]! + 0.3 * z[(j + 1) % d]! - 0.1 * z[(j * 31 + 5) % d]!;
-  }
-  const paths = { real: join(dir, `real-${d}.npy`), fake: join(dir, `fake-${d}.npy`) };
+  const scale = Float64Array.from({ length: d }, (_, j) => 10 ** ((-3 * ((j * 37) % d)) / d));
+  const sample = (out: Float32Array, shift: number, mix: number) => {
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < d; j++) z[j] = rng.normal();
+      for (let j = 0; j < d; j++) {
+        const v =
+          shift + (0.8 + (j % 7) / 50) * z[j]! + mix * z[(j + 1) % d]! - 0.1 * z[(j * 31 + 5) % d]!;
+        out[i * d + j] = relu ? 2 + scale[j]! * Math.max(0, v) : v;
+      }
+    }
+    return out;
+  };
+  const real = relu
+    ? sample(new Float32Array(n * d), 0, 0.2)
+    : new Float32Array(n * d).map(() => rng.normal());
+  const fake = sample(new Float32Array(n * d), 0.05, 0.3);
+  const tag = `${d}${relu ? '-relu' : ''}`;
+  const paths = { real: join(dir, `real-${tag}.npy`), fake: join(dir, `fake-${tag}.npy`) };
   writeFileSync(paths.real, writeNpyMatrix({ rows: n, cols: d, data: real }));
   writeFileSync(paths.fake, writeNpyMatrix({ rows: n, cols: d, data: fake }));
   return paths;
@@ -53,11 +73,13 @@ const ratio = (a: number, b: number) => (a / b).toFixed(2);
 const n = 10_000;
 console.log(`matrix engine: ${defaultMatrixEngine().name}; Python: ${python}`);
 
-for (const [d, fidOnly] of [
-  [256, false],
-  [2048, true],
+const relative = (a: number, b: number) => (Math.abs(a - b) / Math.abs(b)).toExponential(1);
+for (const [d, fidOnly, relu] of [
+  [256, false, false],
+  [2048, true, false],
+  [2048, true, true],
 ] as const) {
-  const { real, fake } = featureSets(n, d);
+  const { real, fake } = featureSets(n, d, relu);
   const flags = fidOnly ? ['--fid-only'] : [];
   const ts = run(process.execPath, [
     '--import',
@@ -65,12 +87,19 @@ for (const [d, fidOnly] of [
     'bench/metrics-ts.ts',
     real,
     fake,
+    '--fid-variants',
     ...flags,
   ]);
   const py = run(python, ['bench/metrics_reference.py', real, fake, ...flags]);
-  console.log(`\n${n} x ${n} samples, ${d} dims`);
+  console.log(`\n${n} x ${n} samples, ${d} dims${relu ? ', ReLU-like (|mean| >> std)' : ''}`);
   console.log(
-    `  FID               engine ${ts.fidSeconds.toFixed(2)} s   numpy/scipy ${py.fidSeconds.toFixed(2)} s   ratio ${ratio(ts.fidSeconds, py.fidSeconds)}`,
+    `  FID cold          engine ${ts.fidSeconds.toFixed(2)} s   numpy/scipy ${py.fidSeconds.toFixed(2)} s   ratio ${ratio(ts.fidSeconds, py.fidSeconds)}   (fresh process, onnxruntime start-up included)`,
+  );
+  console.log(
+    `  FID warm          engine ${ts.fidWarmSeconds.toFixed(2)} s   numpy/scipy ${py.fidSeconds.toFixed(2)} s   ratio ${ratio(ts.fidWarmSeconds, py.fidSeconds)}   (second call, sessions reused)`,
+  );
+  console.log(
+    `  FID f32 cov       engine ${ts.fidFloat32Seconds.toFixed(2)} s   ratio ${ratio(ts.fidFloat32Seconds, py.fidSeconds)}   FID ${ts.fidFloat32.toPrecision(12)}: relative to float64 ${relative(ts.fidFloat32, ts.fid)}, to numpy ${relative(ts.fidFloat32, py.fid)}`,
   );
   if (!fidOnly)
     console.log(

@@ -1,19 +1,22 @@
 import type { MatMulTransposed } from './mat-mul.ts';
+import { pureMatVec, type MatVec } from './mat-vec.ts';
 import { tridiagonalEigenvalues } from './symmetric-eigenvalues.ts';
 
 /**
  * Eigenvalues of a symmetric n x n matrix with the Householder tridiagonalization blocked as in
  * LAPACK's dsytrd/dlatrd (Golub & Van Loan, 4th ed., 8.3.1 and 5.1.7; Dongarra, Sorensen &
  * Hammarling, 1989): `panel` reflectors are formed from the matrix as of the panel's start plus
- * their pending rank-2 corrections, each needing one product A22 v (memory-bound, done here), and
- * the trailing block then takes the rank-2 panel update A22 - V W^T - W V^T as one GEMM on
- * `matMul`: half of the 4/3 n^3 flops run on an engine's GEMM.
+ * their pending rank-2 corrections, each needing one product A22 v (level 2, memory-bound: on
+ * `matVec`, the panel's A22 bound once), and the trailing block then takes the rank-2 panel update
+ * A22 - V W^T - W V^T as one GEMM on `matMul`: half of the 4/3 n^3 flops run on an engine's GEMM,
+ * the other half stream A22 once per reflector (an engine's GEMV beats JavaScript loops ~3x here).
  */
 export async function blockedSymmetricEigenvalues(
   a: Float64Array,
   n: number,
   matMul: MatMulTransposed,
   panel = 48,
+  matVec: MatVec = pureMatVec,
 ): Promise<Float64Array> {
   if (a.length !== n * n)
     throw new RangeError(`Expected an ${n}x${n} matrix (${n * n} values), got ${a.length}`);
@@ -26,6 +29,7 @@ export async function blockedSymmetricEigenvalues(
     const m = n - k0;
     const width = Math.min(panel, m - 2);
     // Reflectors v_t and w_t of this panel, in block coordinates (length m, zero above t + 1).
+    const a22 = matVec(block, m, m);
     const vs: Float64Array[] = [];
     const ws: Float64Array[] = [];
     for (let t = 0; t < width; t++) {
@@ -56,14 +60,8 @@ export async function blockedSymmetricEigenvalues(
       v[s]! -= alpha;
       const vv = norm2 - 2 * alpha * x0 + alpha * alpha;
       // p = (2 / vv) (A22 - sum_u v_u w_u^T + w_u v_u^T) v, rows s.. of the block.
-      // A22 v by rows (memory-bound: a GEMM call per column costs more than it saves).
-      const p = new Float64Array(m);
-      for (let i = s; i < m; i++) {
-        const row = i * m;
-        let sum = 0;
-        for (let j = s; j < m; j++) sum += block[row + j]! * v[j]!;
-        p[i] = sum;
-      }
+      // A22 v over the whole block: v is zero above s, rows above s are not read.
+      const p = await a22(v);
       for (let u = 0; u < t; u++) {
         const [vu, wu] = [vs[u]!, ws[u]!];
         let wv = 0;

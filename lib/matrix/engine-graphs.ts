@@ -32,6 +32,19 @@ export function crossProductGraph(type: ElementType): Uint8Array {
   });
 }
 
+/** y = A x for a float64 matrix A and column x (MatMul with N = 1: MLAS streams A once). */
+export function matVecGraph(): Uint8Array {
+  return encodeOnnxModel({
+    name: 'mat_vec_float64',
+    inputs: [
+      { name: 'a', type: 'float64', shape: ['m', 'k'] },
+      { name: 'x', type: 'float64', shape: ['k', 1] },
+    ],
+    outputs: [{ name: 'y', type: 'float64', shape: ['m', 1] }],
+    nodes: [{ op: 'MatMul', inputs: ['a', 'x'], outputs: ['y'] }],
+  });
+}
+
 /**
  * Scores S = alpha Q K^T + c (c broadcast over rows), then the `kk` best per row (TopK: sorted,
  * equal values keep the lower index first). alpha = 1, c = 0 gives inner products; alpha = -2,

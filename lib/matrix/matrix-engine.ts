@@ -19,6 +19,16 @@ export interface TopKOptions {
   excludeSelf?: boolean;
 }
 
+export interface CovarianceOptions {
+  /**
+   * float64 (default): the centred cross-products in one float64 Gemm, exact to rounding.
+   * float32: each chunk of CHUNK rows in a float32 Gemm (centred in float64, then rounded), the
+   * chunks summed in float64; entry error ~ (sqrt(CHUNK) + 2) 2^-24 sqrt(sum_r x_ri^2 x_rj^2)
+   * typical, at most (CHUNK + 2) 2^-24 sum_r |x_ri x_rj| (Higham 2002, eq. 3.5), ~2x faster.
+   */
+  precision?: 'float32' | 'float64';
+}
+
 export interface GramOptions {
   /** float64 (default): exact to rounding; float32: ~d 2^-24 |a||b| absolute error, faster. */
   precision?: 'float32' | 'float64';
@@ -36,7 +46,13 @@ export interface MatrixEngine {
   /** Mean and unbiased covariance (float64, two-pass: robust when |mean| >> std). */
   covariance(
     x: FeatureMatrix,
+    options?: CovarianceOptions,
   ): Promise<{ n: number; dim: number; mean: Float64Array; cov: Float64Array }>;
+  /**
+   * Binds a rows x cols float64 matrix A (row-major, not copied: do not change it while bound)
+   * and returns x -> A x in float64: the level-2 step of blocked tridiagonalization.
+   */
+  matVec(a: Float64Array, rows: number, cols: number): (x: Float64Array) => Promise<Float64Array>;
   /** For each query row, the k largest inner products with the key rows (blocked; O((n+m)d + block^2) memory). */
   topKInnerProduct(
     queries: FeatureMatrix,

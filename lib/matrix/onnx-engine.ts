@@ -1,9 +1,15 @@
 import * as ort from 'onnxruntime-node';
 import type { FeatureMatrix } from '../metrics/feature-matrix.ts';
 import { assertSameWidth } from '../metrics/feature-matrix.ts';
-import { crossProductGraph, gramGraph, minScoreGraph, topKGraph } from './engine-graphs.ts';
+import {
+  crossProductGraph,
+  gramGraph,
+  matVecGraph,
+  minScoreGraph,
+  topKGraph,
+} from './engine-graphs.ts';
 import { assertFiniteFeatures } from './finite-features.ts';
-import type { MatrixEngine, TopK, TopKOptions } from './matrix-engine.ts';
+import type { CovarianceOptions, MatrixEngine, TopK, TopKOptions } from './matrix-engine.ts';
 import { checkBalls, insideSomeBall } from './reference-engine.ts';
 import { columnMeans, maxOf, rowDot, rowSquaredDistance, shiftedFloat32 } from './row-kernels.ts';
 import { checkTopKArguments } from './top-k-arguments.ts';
@@ -15,6 +21,8 @@ const U32 = 2 ** -24;
 const BLOCK_ELEMENTS = 2 ** 24;
 /** Rows per covariance Gemm, budget in elements of the centred chunk. */
 const CHUNK_ELEMENTS = 2 ** 23;
+/** Rows per float32 covariance Gemm: its float32 accumulation length (the error bound's CHUNK). */
+export const FLOAT32_CHUNK_ROWS = 1024;
 
 export interface OnnxEngineOptions {
   /** onnxruntime intra-op threads; 0 lets onnxruntime choose (one per physical core). */
@@ -33,7 +41,9 @@ export interface OnnxEngineStats {
  * value itself is the result:
  *
  * - gram: float64 Gemm (or float32 on request).
- * - covariance: two-pass; the centred cross-products X_c^T X_c as a float64 Gemm.
+ * - covariance: two-pass; the centred cross-products X_c^T X_c as a float64 Gemm, or on request
+ *   float32 Gemms of 1024-row chunks summed in float64 (CovarianceOptions states the error).
+ * - matVec: float64 MatMul with N = 1, one thread (memory-bound: a second thread only contends).
  * - top-k: float32 Gemm + TopK over k' = k + max(8, k) candidates, rescored exactly in float64
  *   (exact differences for distances, after a shift to the key mean), then certified: with the
  *   worst-case bound B = 2 u ((2d + 6) |q| K + 2 K^2) (u = 2^-24, K = the largest key norm; Higham,
@@ -71,28 +81,35 @@ export class OnnxMatrixEngine implements MatrixEngine {
     return { rows: a.rows, cols: b.rows, data: out.y!.data as Float32Array | Float64Array };
   }
 
-  /** Two-pass (Chan, Golub & LeVeque, 1983): mean first, then float64 Gemm of the centred rows. */
+  /**
+   * Two-pass (Chan, Golub & LeVeque, 1983): mean first, then a Gemm of the centred rows per chunk,
+   * summed in float64 (float64 Gemm by default, float32 on request: see CovarianceOptions).
+   */
   async covariance(
     x: FeatureMatrix,
+    options?: CovarianceOptions,
   ): Promise<{ n: number; dim: number; mean: Float64Array; cov: Float64Array }> {
     assertFiniteFeatures(x, 'covariance');
     const { rows: n, cols: d, data } = x;
     if (n < 2) throw new RangeError(`Covariance needs at least 2 samples, got ${n}`);
+    const type = options?.precision === 'float32' ? 'float32' : 'float64';
     const mean = columnMeans(x);
-    const session = await this.#session('cross_product_float64', () =>
-      crossProductGraph('float64'),
+    const session = await this.#session(`cross_product_${type}`, () => crossProductGraph(type));
+    const chunkRows = Math.max(
+      1,
+      Math.min(n, type === 'float32' ? FLOAT32_CHUNK_ROWS : Math.floor(CHUNK_ELEMENTS / d)),
     );
-    const chunkRows = Math.max(1, Math.min(n, Math.floor(CHUNK_ELEMENTS / d)));
-    const centred = new Float64Array(chunkRows * d);
+    const centred =
+      type === 'float32' ? new Float32Array(chunkRows * d) : new Float64Array(chunkRows * d);
     const cov = new Float64Array(d * d);
     for (let r0 = 0; r0 < n; r0 += chunkRows) {
       const rows = Math.min(chunkRows, n - r0);
       for (let r = 0; r < rows; r++)
         for (let j = 0; j < d; j++) centred[r * d + j] = data[(r0 + r) * d + j]! - mean[j]!;
       const out = await session.run({
-        x: new ort.Tensor('float64', centred.subarray(0, rows * d), [rows, d]),
+        x: new ort.Tensor(type, centred.subarray(0, rows * d), [rows, d]),
       });
-      const part = out.y!.data as Float64Array;
+      const part = out.y!.data as Float32Array | Float64Array;
       for (let i = 0; i < d * d; i++) cov[i]! += part[i]!;
     }
     for (let i = 0; i < d; i++) {
@@ -104,6 +121,20 @@ export class OnnxMatrixEngine implements MatrixEngine {
       }
     }
     return { n, dim: d, mean, cov };
+  }
+
+  matVec(a: Float64Array, rows: number, cols: number): (x: Float64Array) => Promise<Float64Array> {
+    if (a.length < rows * cols)
+      throw new RangeError(`matVec: ${rows}x${cols} needs ${rows * cols} values, got ${a.length}`);
+    const matrix = new ort.Tensor('float64', a.subarray(0, rows * cols), [rows, cols]);
+    return async (x) => {
+      const session = await this.#session('mat_vec_float64', matVecGraph, 1);
+      const out = await session.run({
+        a: matrix,
+        x: new ort.Tensor('float64', x.subarray(0, cols), [cols, 1]),
+      });
+      return out.y!.data as Float64Array;
+    };
   }
 
   async topKInnerProduct(
@@ -262,14 +293,26 @@ export class OnnxMatrixEngine implements MatrixEngine {
     return exact.result();
   }
 
-  #session(key: string, graph: () => Uint8Array): Promise<ort.InferenceSession> {
+  /**
+   * One session per graph, built on first use and reused for every shape (symbolic dimensions).
+   * 'basic' optimization: the graphs are one or two nodes, nothing for the layout passes of 'all'
+   * to fuse, and session creation is part of every cold metric.
+   */
+  #session(
+    key: string,
+    graph: () => Uint8Array,
+    threads = this.#threads,
+  ): Promise<ort.InferenceSession> {
     let session = this.#sessions.get(key);
     if (!session) {
       session = ort.InferenceSession.create(graph(), {
-        graphOptimizationLevel: 'all',
+        graphOptimizationLevel: 'basic',
         executionMode: 'sequential',
         interOpNumThreads: 1,
-        ...(this.#threads ? { intraOpNumThreads: this.#threads } : {}),
+        ...(threads ? { intraOpNumThreads: threads } : {}),
+        // Idle pool threads sleep rather than spin: on shared cores spinning steals the time the
+        // next Gemm needs (measured equal or faster under load).
+        extra: { session: { intra_op: { allow_spinning: '0' } } },
       });
       this.#sessions.set(key, session);
     }

@@ -83,12 +83,13 @@ export function gaussianStats(features: FeatureMatrix, name = 'features'): Gauss
   return twoPassCovariance(features);
 }
 
-/** gaussianStats on a matrix engine (its GEMM forms the centred cross-products). */
+/** gaussianStats on a matrix engine (its GEMM forms the centred cross-products, float64 by default). */
 export async function gaussianStatsWithEngine(
   features: FeatureMatrix,
   engine: MatrixEngine,
   name = 'features',
+  precision: 'float32' | 'float64' = 'float64',
 ): Promise<GaussianStats> {
   assertFiniteFeatures(features, name);
-  return engine.covariance(features);
+  return engine.covariance(features, { precision });
 }

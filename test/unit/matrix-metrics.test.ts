@@ -6,6 +6,7 @@ import { pureMatMulTransposed } from '../../lib/math/mat-mul.ts';
 import { pivotedCholesky } from '../../lib/math/pivoted-cholesky.ts';
 import { symmetricEigen } from '../../lib/math/symmetric-eigen.ts';
 import { symmetricEigenvalues } from '../../lib/math/symmetric-eigenvalues.ts';
+import { engineMatMul, engineMatVec } from '../../lib/matrix/engine-mat-mul.ts';
 import { OnnxMatrixEngine } from '../../lib/matrix/onnx-engine.ts';
 import { referenceEngine } from '../../lib/matrix/reference-engine.ts';
 import { featureMatrix, type FeatureMatrix } from '../../lib/metrics/feature-matrix.ts';
@@ -70,6 +71,20 @@ describe('eigenvalues only', () => {
       values.forEach((v, k) => expect(v).toBeCloseTo(expected[k]!, 12));
   });
 
+  it('on the engine (its GEMM and bound matrix-vector products) match the unblocked loops', async () => {
+    const n = 70;
+    const a = randomSymmetric(n);
+    const plain = symmetricEigenvalues(a, n);
+    const onEngine = await blockedSymmetricEigenvalues(
+      a,
+      n,
+      engineMatMul(engine),
+      16,
+      engineMatVec(engine),
+    );
+    for (let i = 0; i < n; i++) expect(onEngine[i]).toBeCloseTo(plain[i]!, 11);
+  });
+
   it('match the full JAMA-style decomposition on random matrices, blocked or not', async () => {
     for (const n of [1, 2, 3, 9, 64]) {
       const a = randomSymmetric(n);
@@ -85,23 +100,30 @@ describe('eigenvalues only', () => {
 });
 
 describe('pivoted Cholesky', () => {
-  it('reconstructs a rank-deficient PSD matrix and reports its rank', async () => {
-    const d = 12;
-    const stats = gaussianStats(covarianceOfRows(6, d)); // rank 5
-    const { factorTransposed: gt, rank } = await pivotedCholesky(
-      stats.cov,
-      d,
-      pureMatMulTransposed,
-      { panel: 2 },
-    );
-    expect(rank).toBe(5);
-    for (let i = 0; i < d; i++)
-      for (let j = 0; j < d; j++) {
-        let s = 0;
-        for (let t = 0; t < rank; t++) s += gt[t * d + i]! * gt[t * d + j]!;
-        expect(s).toBeCloseTo(stats.cov[i * d + j]!, 12);
-      }
-  });
+  // Panels of 2 and 3 shrink the compact Schur complement several times before the rank is found.
+  it.each([
+    [12, 6, 2, 5],
+    [30, 200, 3, 30],
+    [30, 12, 4, 11],
+  ])(
+    'reconstructs the %i-dim covariance of %i rows (panel %i) and reports its rank %i',
+    async (d, rows, panel, expectedRank) => {
+      const stats = gaussianStats(covarianceOfRows(rows, d));
+      const { factorTransposed: gt, rank } = await pivotedCholesky(
+        stats.cov,
+        d,
+        pureMatMulTransposed,
+        { panel },
+      );
+      expect(rank).toBe(expectedRank);
+      for (let i = 0; i < d; i++)
+        for (let j = 0; j < d; j++) {
+          let s = 0;
+          for (let t = 0; t < rank; t++) s += gt[t * d + i]! * gt[t * d + j]!;
+          expect(s).toBeCloseTo(stats.cov[i * d + j]!, 12);
+        }
+    },
+  );
 });
 
 describe('FID on the matrix engine', () => {
@@ -127,6 +149,14 @@ describe('FID on the matrix engine', () => {
       const actual = await fidWithEngine(a, b, engine);
       expect(Math.abs(actual - expected) / expected).toBeLessThan(tolerance);
     }
+  });
+
+  it('with float32 covariances stays within 1e-6 relative of the float64 reference', async () => {
+    const a = covarianceOfRows(3000, 24, 50);
+    const b = covarianceOfRows(2500, 24, 50.1);
+    const expected = fid(a, b);
+    const actual = await fidWithEngine(a, b, engine, { covariance: 'float32' });
+    expect(Math.abs(actual - expected) / expected).toBeLessThan(1e-6);
   });
 
   it('is zero for identical statistics and matches the diagonal closed form', async () => {

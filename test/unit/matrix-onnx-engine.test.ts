@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../lib/input-error.ts';
 import type { TopK } from '../../lib/matrix/matrix-engine.ts';
-import { OnnxMatrixEngine } from '../../lib/matrix/onnx-engine.ts';
+import { FLOAT32_CHUNK_ROWS, OnnxMatrixEngine } from '../../lib/matrix/onnx-engine.ts';
 import { referenceEngine } from '../../lib/matrix/reference-engine.ts';
 import { featureMatrix, type FeatureMatrix } from '../../lib/metrics/feature-matrix.ts';
 import { Rng } from '../../lib/rng.ts';
@@ -55,6 +55,33 @@ describe('onnxruntime matrix engine against the TypeScript reference', () => {
     expect(maxRelativeDifference(actual.mean, expected.mean)).toBeLessThan(1e-15);
     // Unit variances; the one-pass X^T X - n mu mu^T would be off by ~ n 1e12 2^-53 ~ 1e-2 here.
     expect(maxRelativeDifference(actual.cov, expected.cov)).toBeLessThan(1e-12);
+  });
+
+  it('float32 covariance: within its stated bound of the float64 one, |mean| >> std included', async () => {
+    // 2,500 rows: three float32 chunks of 1,024 rows summed in float64.
+    for (const mean of [0, 1e4]) {
+      const x = gaussian(rng, 2500, 17, mean, 1);
+      const exact = await referenceEngine.covariance(x);
+      const single = await engine.covariance(x, { precision: 'float32' });
+      expect(maxRelativeDifference(single.mean, exact.mean)).toBeLessThan(1e-15);
+      // Worst case (CHUNK + 2) 2^-24 sum |x_ri x_rj| / (n - 1), with sum |x_ri x_rj| <= (n - 1)
+      // sqrt(S_ii S_jj) (Cauchy-Schwarz) and sqrt(S_ii S_jj) ~ 1 here.
+      const bound = (FLOAT32_CHUNK_ROWS + 2) * 2 ** -24;
+      expect(maxRelativeDifference(single.cov, exact.cov)).toBeLessThan(bound);
+      // Typical error ~ sqrt(CHUNK): an order below the worst case.
+      expect(maxRelativeDifference(single.cov, exact.cov)).toBeLessThan(bound / 10);
+    }
+  });
+
+  it('matVec binds a matrix and agrees with float64 dot products for many vectors', async () => {
+    const [rows, cols] = [37, 29];
+    const a = gaussian(rng, rows, cols).data as Float64Array;
+    const product = engine.matVec(a, rows, cols);
+    const reference = referenceEngine.matVec(a, rows, cols);
+    for (let t = 0; t < 3; t++) {
+      const x = gaussian(rng, cols, 1).data as Float64Array;
+      expect(maxRelativeDifference(await product(x), await reference(x))).toBeLessThan(1e-14);
+    }
   });
 
   it('covariance of a rank-deficient set (more dims than samples, a repeated column)', async () => {
