@@ -1,4 +1,4 @@
-import { TRAINERS } from './trainer-process.ts';
+import { trainerModule, TRAINERS } from './trainer-process.ts';
 
 /**
  * Where the code of each stage starts: the module that defines its activity (its import closure,
@@ -51,7 +51,7 @@ export function allStageEntries(): string[][] {
   );
 }
 
-/** The entry files of stage `name`; a trainer stage adds `trainers/<params.trainer>.py`. */
+/** The entry files of stage `name`; a trainer stage adds its module's file (`trainers/<name>.py`). */
 export function stageCodeEntries(
   name: string,
   params: Record<string, unknown>,
@@ -64,9 +64,9 @@ export function stageCodeEntries(
   const entries = [...stage.modules];
   if (stage.runtime === 'trainer') {
     const trainer = params.trainer;
-    if (typeof trainer !== 'string' || !/^[a-z_]+$/.test(trainer))
+    if (typeof trainer !== 'string' || !/^[a-z_-]+$/.test(trainer))
       throw new RangeError(`Expected a trainer name for stage ${name}, got \`${String(trainer)}\``);
-    entries.push('trainers/__init__.py', `trainers/${trainer}.py`);
+    entries.push('trainers/__init__.py', `${trainerModule(trainer).replace('.', '/')}.py`);
   }
   return { entries, ...(stage.runtime ? { runtime: stage.runtime } : {}) };
 }

@@ -8,8 +8,13 @@ import { parseTrainerLine, TextTail, type TrainerEvent } from '../lib/trainer/tr
 /** Where `python -m trainers.<name>` finds the trainers package. */
 const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-export const TRAINERS = ['ddpm', 'classifier'] as const;
+export const TRAINERS = ['ddpm', 'classifier', 'copy-detection'] as const;
 export type TrainerName = (typeof TRAINERS)[number];
+
+/** The Python module of a trainer: `trainers.<name>` with hyphens as underscores. */
+export function trainerModule(name: string): string {
+  return `trainers.${name.replaceAll('-', '_')}`;
+}
 
 export interface TrainerRun {
   python: string;
@@ -45,7 +50,8 @@ export async function runTrainer(
       `The trainer interpreter ${run.python} does not exist or cannot run: run \`npm run setup:trainers\` or set CLAB_PYTHON`,
     );
   });
-  const args = ['-m', `trainers.${run.trainer}`, '--data', run.dataDir, '--out', run.outDir];
+  const module = trainerModule(run.trainer);
+  const args = ['-m', module, '--data', run.dataDir, '--out', run.outDir];
   args.push('--config', JSON.stringify(run.config));
   if (run.resume) args.push('--resume', run.resume);
   const child = spawn(run.python, args, {
@@ -86,7 +92,7 @@ export async function runTrainer(
     run.signal?.removeEventListener('abort', kill);
   }
   const { code, signal } = await exited;
-  const what = `trainer ${run.trainer} (${run.python} -m trainers.${run.trainer})`;
+  const what = `trainer ${run.trainer} (${run.python} -m ${module})`;
   const tail = stderr.toString().trimEnd();
   const details = tail ? `\n--- last lines of its stderr ---\n${tail}` : '';
   if (run.signal?.aborted)

@@ -1,5 +1,7 @@
 """A class-conditional DDPM for small images (Ho et al., 2020) with classifier-free guidance by
-label dropout (Ho & Salimans, 2022). `python -m trainers.ddpm --data DIR --out DIR --config JSON`."""
+label dropout (Ho & Salimans, 2022), or with `conditional: false` an unconditional one (the null
+label always; the replication audit's setting, Somepalli et al., 2023).
+`python -m trainers.ddpm --data DIR --out DIR --config JSON`."""
 
 import math
 import os
@@ -19,6 +21,9 @@ DEFAULTS = {
     "timesteps": 1000,
     "schedule": "cosine",
     "labelDropout": 0.1,
+    # false: every training image gets the null label, so the labels are ignored; the card says
+    # `conditional: false` and samplers must feed the null label without guidance.
+    "conditional": True,
     "checkpointEvery": 250,
     "logEvery": 25,
 }
@@ -32,6 +37,7 @@ SCHEMA = {
     "timesteps": (int, lambda v: 10 <= v <= 10000, "an integer in [10, 10000]"),
     "schedule": (str, lambda v: v in ("linear", "cosine"), "'linear' or 'cosine'"),
     "labelDropout": ((int, float), lambda v: 0 <= v < 1, "a probability in [0, 1)"),
+    "conditional": (bool, lambda v: True, "true or false"),
 }
 
 
@@ -127,7 +133,7 @@ def main(args):
         t = torch.randint(0, config["timesteps"], (x0.shape[0],), generator=g)
         noise = torch.randn(x0.shape, generator=g)
         drop = torch.rand(x0.shape[0], generator=g) < config["labelDropout"]
-        labels[drop] = num_classes
+        labels[drop | (not config["conditional"])] = num_classes
         t, noise, labels = t.to(dev), noise.to(dev), labels.to(dev)
         # Ho et al. (2020), Eq. 4 and Algorithm 1: x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps,
         # loss ||eps - eps_theta(x_t, t, y)||^2.
@@ -156,6 +162,8 @@ def main(args):
         "image": {"width": w, "height": h, "channels": c},
         "classes": meta["classes"],
         "nullClass": num_classes,
+        # false: trained on the null label only; sample with nullClass and guidance 1.
+        "conditional": config["conditional"],
         "predictionType": "epsilon",
         "schedule": {"kind": config["schedule"], "timesteps": config["timesteps"], "betaStart": 1e-4, "betaEnd": 0.02},
         "inputs": {"sample": "float32 [batch, channels, height, width] in [-1, 1] scale", "timestep": "int64 [batch]", "class_label": "int64 [batch]; nullClass = unconditional"},
