@@ -146,3 +146,19 @@ async function decodePng(
     return { data, width: info.width, height: info.height, channels: info.channels };
   }
 }
+
+/**
+ * Where each sample of a dataset came from, in order: for an ingested ImageFolder the file's path
+ * relative to the folder, for a derived dataset `<kind>#<index>` (the shards' `source` field).
+ */
+export async function loadSampleSources(
+  store: ArtifactStore,
+  manifestDigest: Sha256,
+): Promise<string[]> {
+  const manifest = await getJson<DatasetManifest>(store, manifestDigest);
+  const sources: string[] = [];
+  for (const shard of manifest.shards)
+    for (const sample of readShard(await store.get(shard.sha256), shard.key))
+      sources.push(sample.meta.source);
+  return sources;
+}

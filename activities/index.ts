@@ -22,6 +22,7 @@ import { createSampleImagesActivities } from './stages/sample-images.ts';
 import { createShiftTestSetActivities } from './stages/shift-test-set.ts';
 import { createSplitSubsetActivities } from './stages/split-subset.ts';
 import { createTrainDetectorActivities } from './stages/train-detector.ts';
+import { createAuditReplicasActivities } from './stages/audit-replicas.ts';
 import { createTransformImagesActivities } from './stages/transform-images.ts';
 import { createStudyTableActivities } from './study-tables.ts';
 import { createTrainActivities } from './train.ts';
@@ -56,6 +57,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createClassifyActivities(deps),
     ...createPowerSpectraActivities(deps),
     ...createTrainDetectorActivities(deps),
+    ...createAuditReplicasActivities(deps),
     ...createHardSubsetActivities(deps),
     ...createTransformImagesActivities(deps),
   };

@@ -35,6 +35,7 @@ const STAGES: Record<string, StageModules> = {
   transformImages: { modules: ['activities/stages/transform-images.ts'] },
   powerSpectra: { modules: ['activities/stages/power-spectra.ts'] },
   trainDetector: { modules: ['activities/stages/train-detector.ts'] },
+  auditReplicas: { modules: ['activities/stages/audit-replicas.ts'], runtime: 'onnx' },
   // A custom stage: the ingest child workflow and its activities.
   ingest: { modules: ['activities/ingest.ts', 'workflows/ingest-dataset.ts'] },
 };

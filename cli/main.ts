@@ -5,6 +5,7 @@ import { registerDeploy } from './commands/deploy.ts';
 import { registerIngest } from './commands/ingest.ts';
 import { registerLineage } from './commands/lineage.ts';
 import { registerPlan } from './commands/plan.ts';
+import { registerReplicas } from './commands/replicas.ts';
 import { registerReport } from './commands/report.ts';
 import { registerStudy } from './commands/study.ts';
 import { registerMetrics } from './commands/metrics.ts';
@@ -31,6 +32,7 @@ registerCancel(program);
 registerReport(program);
 registerLineage(program);
 registerMetrics(program);
+registerReplicas(program);
 
 try {
   await program.parseAsync(process.argv);

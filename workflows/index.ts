@@ -5,4 +5,6 @@ export { ingestDataset } from './ingest-dataset.ts';
 export { contaminationSeed, contaminationStudy } from './studies/contamination.ts';
 export { detectionStudy } from './studies/detection.ts';
 export { generationsLoop, generationsStudy } from './studies/generations.ts';
+export { replicationStudy } from './studies/replication.ts';
+export { replicaAudit } from './replica-audit.ts';
 export { varianceCollapseCheck, varianceCollapseLoop } from './variance-collapse.ts';

@@ -46,6 +46,7 @@ type StageActivityName =
   | 'classify'
   | 'powerSpectra'
   | 'trainDetector'
+  | 'auditReplicas'
   | 'hardSubset'
   | 'transformImages';
 

@@ -139,6 +139,10 @@ const STAGE_OUTPUTS: Record<
     },
   },
   hardSubset: { outputs: ['dataset'], facts: { count: 0, perClassCount: [] } },
+  auditReplicas: {
+    outputs: ['audit', 'gallery'],
+    facts: { embeddingId: '', summaries: '[]', generatedCount: 0, trainCount: 0 },
+  },
   transformImages: {
     outputs: ['dataset'],
     facts: { count: 0, classHistogram: [], meanAbsChange: 0 },

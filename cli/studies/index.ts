@@ -3,6 +3,7 @@ import type { SpecOf, StudyKindName, StudySpec } from '../../lib/studies/specs/i
 import { contamination } from './contamination.ts';
 import { detection } from './detection.ts';
 import { generations } from './generations.ts';
+import { replication } from './replication.ts';
 import type { AnyStudyKind } from './kind.ts';
 
 export type { AnyStudyKind, StudyKind, StudyRunOptions, StudyWorkflow } from './kind.ts';
@@ -15,6 +16,7 @@ const STUDY_KINDS: { [K in StudyKindName]: AnyStudyKind<SpecOf<K>> } = {
   generations,
   contamination,
   detection,
+  replication,
 };
 
 /** The study kind of a spec. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   classes,
   datasetName,
+  ddpmGenerator,
   evaluation,
   int,
   seed,
@@ -39,32 +40,7 @@ export const generationsSpecSchema = z
         /** Sampling bias: covariance scale at sampling time (< 1 trades diversity for fidelity). */
         temperature: z.number().gt(0).max(100).default(1),
       }),
-      /** A class-conditional DDPM (trainers/ddpm.py) sampled with DDIM in TypeScript. */
-      z.strictObject({
-        kind: z.literal('ddpm'),
-        training: z.strictObject({
-          steps: int(1, 10_000_000),
-          batchSize: int(1, 4096).default(64),
-          learningRate: z.number().gt(0).lt(1).default(0.001),
-          warmupSteps: int(0, 1_000_000).default(100),
-          emaDecay: z.number().min(0).lt(1).default(0.999),
-          channels: z.tuple([int(8, 512), int(8, 512), int(8, 512)]).default([32, 64, 64]),
-          timesteps: int(10, 10_000).default(1000),
-          schedule: z.enum(['linear', 'cosine']).default('cosine'),
-          /** Probability of the null label in training: what classifier-free guidance needs. */
-          labelDropout: z.number().min(0).lt(1).default(0.1),
-          checkpointEvery: int(1, 10_000_000).default(250),
-          threads: int(1, 256).default(1),
-        }),
-        sampling: z.strictObject({
-          steps: int(1, 10_000).default(25),
-          eta: z.number().min(0).max(1).default(0),
-          /** Sampling bias: classifier-free guidance scale (1 = none). */
-          guidance: z.number().min(0).max(100).default(1),
-          batchSize: int(1, 4096).default(128),
-          timestepSpacing: z.enum(['leading', 'trailing', 'linspace']).default('trailing'),
-        }),
-      }),
+      ddpmGenerator,
     ]),
     loop: z.strictObject({
       mode: z.enum(['accumulate', 'replace', 'fresh']),

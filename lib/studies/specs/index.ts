@@ -2,13 +2,19 @@ import { z } from 'zod';
 import { contaminationSpecSchema } from './contamination.ts';
 import { detectionSpecSchema } from './detection.ts';
 import { generationsSpecSchema } from './generations.ts';
+import { replicationSpecSchema } from './replication.ts';
 import { invalidSpec, parseSpecYaml, validateSpec } from './parse.ts';
 
 /**
  * Every study kind's spec schema, discriminated by `study:`. A new kind is one schema file in this
  * folder and one entry here.
  */
-const SCHEMAS = [generationsSpecSchema, contaminationSpecSchema, detectionSpecSchema] as const;
+const SCHEMAS = [
+  generationsSpecSchema,
+  contaminationSpecSchema,
+  detectionSpecSchema,
+  replicationSpecSchema,
+] as const;
 
 export const studySpecSchema = z.discriminatedUnion('study', [...SCHEMAS]);
 
