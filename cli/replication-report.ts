@@ -11,8 +11,9 @@ import type { ReplicaAuditReport } from '../lib/studies/replication-result.ts';
 import { writeAuditSection } from './replica-audit-section.ts';
 import {
   auditRows,
-  formatRate,
   formatValue,
+  RATE_HEADER,
+  rateCells as cellsOf,
   summarizeReplication,
   summarizeReplicationMetrics,
   type ReplicationTable,
@@ -79,28 +80,8 @@ export async function writeReplicationReport(
   const summary = summarizeReplication(t.rows);
   const seeds = [...new Set(t.rows.map((r) => r.seed))];
   const guidances = [...new Set(summary.map((s) => s.guidance))];
-  const rateHeader = [
-    'N',
-    'guidance',
-    'embedding',
-    'score',
-    'rate (%)',
-    'distinct',
-    'threshold',
-    'rate at fixed threshold (%)',
-  ];
-  const rateCells = summary.map((s) => [
-    String(s.n),
-    String(s.guidance),
-    s.embedding,
-    s.score,
-    formatRate(s.rate),
-    formatValue(s.distinctMatches, 1),
-    formatValue(s.threshold, 4),
-    s.fixedRate
-      ? `${formatRate(s.fixedRate)} (at ${Number(s.fixedThreshold!.toPrecision(4))}, uncalibrated)`
-      : '-',
-  ]);
+  const rateHeader = RATE_HEADER;
+  const rateCells = cellsOf(summary);
   const metrics = summarizeReplicationMetrics(t.rows);
   const metricHeader = ['N', 'guidance', 'FID', 'precision', 'recall'];
   const metricCells = metrics.map((m) => [

@@ -106,6 +106,34 @@ export const formatRate = (v: MeanSe | undefined): string =>
 export const formatValue = (v: MeanSe | undefined, digits = 3): string =>
   v ? formatMeanSe(v, { digits }) : '-';
 
+/** The columns of the rate table (print and report share them). */
+export const RATE_HEADER = [
+  'N',
+  'guidance',
+  'embedding',
+  'score',
+  'rate (%)',
+  'distinct',
+  'threshold',
+  'rate at fixed threshold (%)',
+];
+
+/** One line per summary row: rates in percent, the fixed threshold marked uncalibrated. */
+export function rateCells(summary: readonly ReplicationSummaryRow[]): string[][] {
+  return summary.map((s) => [
+    String(s.n),
+    String(s.guidance),
+    s.embedding,
+    s.score,
+    formatRate(s.rate),
+    formatValue(s.distinctMatches, 1),
+    formatValue(s.threshold, 4),
+    s.fixedRate
+      ? `${formatRate(s.fixedRate)} (at ${Number(s.fixedThreshold!.toPrecision(4))}, uncalibrated)`
+      : '-',
+  ]);
+}
+
 /** Prints the replication rates (calibrated and at the fixed thresholds) and FID per N. */
 export function printReplicationTable(table: ReplicationTable): void {
   const seeds = new Set(table.rows.map((r) => r.seed)).size;
@@ -116,19 +144,8 @@ export function printReplicationTable(table: ReplicationTable): void {
   );
   console.log(
     formatTable(
-      ['N', 'GUIDANCE', 'EMBEDDING', 'SCORE', 'RATE', 'DISTINCT', 'THRESHOLD', 'RATE@FIXED'],
-      summary.map((s) => [
-        String(s.n),
-        String(s.guidance),
-        s.embedding,
-        s.score,
-        formatRate(s.rate),
-        formatValue(s.distinctMatches, 1),
-        formatValue(s.threshold, 4),
-        s.fixedRate
-          ? `${formatRate(s.fixedRate)} @ ${Number(s.fixedThreshold!.toPrecision(4))}`
-          : '-',
-      ]),
+      RATE_HEADER.map((h) => h.toUpperCase()),
+      rateCells(summary),
     ),
   );
   const metrics = summarizeReplicationMetrics(table.rows);

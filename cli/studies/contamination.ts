@@ -2,18 +2,12 @@ import type { ContaminationSpec } from '../../lib/studies/specs/contamination.ts
 import { contaminationStudy } from '../../workflows/studies/contamination.ts';
 import { writeContaminationReport } from '../contamination-report.ts';
 import { loadContaminationTable, printContaminationTable } from '../contamination-table.ts';
-import { defineStudyKind } from './kind.ts';
+import { defineStudyKind, studyInput } from './kind.ts';
 
 /** The contamination study: shared stages, then one child per replicate seed. */
 export const contamination = defineStudyKind({
   workflow: contaminationStudy,
-  input: (spec: ContaminationSpec, { force, cpuQueue, gpuQueue, store }) => ({
-    spec,
-    force,
-    cpuQueue,
-    gpuQueue,
-    store,
-  }),
+  input: (spec: ContaminationSpec, options) => studyInput(spec, options),
   workflows: (spec, workflowId) => {
     const planned = plannedContaminationStages(spec);
     return [

@@ -2,21 +2,13 @@ import type { DetectionSpec } from '../../lib/studies/specs/detection.ts';
 import { detectionStudy } from '../../workflows/studies/detection.ts';
 import { writeDetectionReport } from '../detection-report.ts';
 import { loadDetectionTable, printDetectionTable } from '../detection-table.ts';
-import { defineStudyKind } from './kind.ts';
+import { defineStudyKind, oneWorkflow, studyInput } from './kind.ts';
 
 /** The detection study: one workflow (R and S, their spectra, then every detector of every seed). */
 export const detection = defineStudyKind({
   workflow: detectionStudy,
-  input: (spec: DetectionSpec, { force, cpuQueue, gpuQueue, store }) => ({
-    spec,
-    force,
-    cpuQueue,
-    gpuQueue,
-    store,
-  }),
-  workflows: (spec, workflowId) => [
-    { label: 'shared', workflowId, stages: plannedDetectionStages(spec) },
-  ],
+  input: (spec: DetectionSpec, options) => studyInput(spec, options),
+  workflows: (spec, workflowId) => oneWorkflow(workflowId, plannedDetectionStages(spec)),
   load: loadDetectionTable,
   print: printDetectionTable,
   writeReport: writeDetectionReport,

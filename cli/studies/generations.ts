@@ -2,7 +2,7 @@ import type { GenerationsSpec } from '../../lib/studies/specs/generations.ts';
 import { generationsStudy, replicatesOf } from '../../workflows/studies/generations.ts';
 import { loadGenerationsTable, printGenerationsTable } from '../generations-table.ts';
 import { writeGenerationsReport } from '../study-report.ts';
-import { defineStudyKind } from './kind.ts';
+import { defineStudyKind, studyInput } from './kind.ts';
 
 /**
  * The generational retraining study: a parent workflow, then one loop child per alpha (per seed and
@@ -10,13 +10,7 @@ import { defineStudyKind } from './kind.ts';
  */
 export const generations = defineStudyKind({
   workflow: generationsStudy,
-  input: (spec: GenerationsSpec, { force, cpuQueue, gpuQueue, store }) => ({
-    spec,
-    force,
-    cpuQueue,
-    gpuQueue,
-    store,
-  }),
+  input: (spec: GenerationsSpec, options) => studyInput(spec, options),
   workflows: (spec, workflowId) => {
     const planned = plannedStages(spec);
     return [

@@ -69,3 +69,16 @@ export function defineStudyKind<
 >(kind: StudyKind<Spec, Input, Result, Table>): AnyStudyKind<Spec> {
   return kind as unknown as AnyStudyKind<Spec>;
 }
+
+/** The input of every study workflow: its spec, and how and where its stages run. */
+export function studyInput<Spec>(
+  spec: Spec,
+  { force, cpuQueue, gpuQueue, store }: StudyRunOptions,
+): StudyInput<Spec> {
+  return { spec, force, cpuQueue, gpuQueue, store };
+}
+
+/** The workflows of a study that runs as one workflow: itself, with `stages` stages. */
+export function oneWorkflow(workflowId: string, stages: number): StudyWorkflow[] {
+  return [{ label: 'shared', workflowId, stages }];
+}

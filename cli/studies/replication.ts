@@ -2,21 +2,13 @@ import type { ReplicationSpec } from '../../lib/studies/specs/replication.ts';
 import { replicationStudy } from '../../workflows/studies/replication.ts';
 import { writeReplicationReport } from '../replication-report.ts';
 import { loadReplicationTable, printReplicationTable } from '../replication-table.ts';
-import { defineStudyKind } from './kind.ts';
+import { defineStudyKind, oneWorkflow, studyInput } from './kind.ts';
 
 /** The replication study: one workflow (shared sets and embeddings, then every seed and N). */
 export const replication = defineStudyKind({
   workflow: replicationStudy,
-  input: (spec: ReplicationSpec, { force, cpuQueue, gpuQueue, store }) => ({
-    spec,
-    force,
-    cpuQueue,
-    gpuQueue,
-    store,
-  }),
-  workflows: (spec, workflowId) => [
-    { label: 'shared', workflowId, stages: plannedReplicationStages(spec) },
-  ],
+  input: (spec: ReplicationSpec, options) => studyInput(spec, options),
+  workflows: (spec, workflowId) => oneWorkflow(workflowId, plannedReplicationStages(spec)),
   load: loadReplicationTable,
   print: printReplicationTable,
   writeReport: writeReplicationReport,

@@ -17,15 +17,7 @@ import { gaussianStats, gaussianStatsWithEngine, type GaussianStats } from './ga
  * from rounding are clipped to 0. Always report the embedding with the number.
  */
 export function frechetDistance(a: GaussianStats, b: GaussianStats): number {
-  if (a.dim !== b.dim)
-    throw new RangeError(
-      `FID: the statistics have ${a.dim} and ${b.dim} dimensions; they must match`,
-    );
-  const d = a.dim;
-  let meanTerm = 0;
-  for (let i = 0; i < d; i++) meanTerm += (a.mean[i]! - b.mean[i]!) ** 2;
-  let trace = 0;
-  for (let i = 0; i < d; i++) trace += a.cov[i * d + i]! + b.cov[i * d + i]!;
+  const { d, meanTerm, trace } = meanAndTraceTerms(a, b);
   const sqrtA = psdSqrt(a.cov, d);
   const m = multiply(multiply(sqrtA, b.cov, d), sqrtA, d);
   symmetrize(m, d);
@@ -54,15 +46,7 @@ export async function frechetDistanceWithEngine(
   b: GaussianStats,
   engine: MatrixEngine,
 ): Promise<number> {
-  if (a.dim !== b.dim)
-    throw new RangeError(
-      `FID: the statistics have ${a.dim} and ${b.dim} dimensions; they must match`,
-    );
-  const d = a.dim;
-  let meanTerm = 0;
-  for (let i = 0; i < d; i++) meanTerm += (a.mean[i]! - b.mean[i]!) ** 2;
-  let trace = 0;
-  for (let i = 0; i < d; i++) trace += a.cov[i * d + i]! + b.cov[i * d + i]!;
+  const { d, meanTerm, trace } = meanAndTraceTerms(a, b);
   const traceSqrt = await traceSqrtProduct(
     a.cov,
     b.cov,
@@ -132,4 +116,21 @@ function symmetrize(m: Float64Array, d: number): void {
       m[j * d + i] = v;
     }
   }
+}
+
+/** |mu_1 - mu_2|^2 and Tr(S_1 + S_2): the terms of eq. 6 that need no square root. */
+function meanAndTraceTerms(
+  a: GaussianStats,
+  b: GaussianStats,
+): { d: number; meanTerm: number; trace: number } {
+  if (a.dim !== b.dim)
+    throw new RangeError(
+      `FID: the statistics have ${a.dim} and ${b.dim} dimensions; they must match`,
+    );
+  const d = a.dim;
+  let meanTerm = 0;
+  for (let i = 0; i < d; i++) meanTerm += (a.mean[i]! - b.mean[i]!) ** 2;
+  let trace = 0;
+  for (let i = 0; i < d; i++) trace += a.cov[i * d + i]! + b.cov[i * d + i]!;
+  return { d, meanTerm, trace };
 }

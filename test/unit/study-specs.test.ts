@@ -58,14 +58,14 @@ describe('study specs: the union discriminated by `study:`', () => {
     );
     expect(unknown).toBeInstanceOf(InputError);
     expect(unknown.message).toBe(
-      'c.yaml: invalid study spec:\n  study: unknown study kind `contaminations` (known kinds: `generations`, `contamination`, `detection`)',
+      'c.yaml: invalid study spec:\n  study: unknown study kind `contaminations` (known kinds: `generations`, `contamination`, `detection`, `replication`)',
     );
     expect(
       errorOf(() => parseStudySpec(demo.replace('study: generations\n', ''), 'm.yaml')).message,
     ).toBe(
-      'm.yaml: invalid study spec:\n  study: missing (known kinds: `generations`, `contamination`, `detection`)',
+      'm.yaml: invalid study spec:\n  study: missing (known kinds: `generations`, `contamination`, `detection`, `replication`)',
     );
-    expect(STUDY_KIND_NAMES).toEqual(['generations', 'contamination', 'detection']);
+    expect(STUDY_KIND_NAMES).toEqual(['generations', 'contamination', 'detection', 'replication']);
   });
 });
 
@@ -77,6 +77,7 @@ describe('the CLI’s study kinds', () => {
       'contamination-gmm.yaml',
       'contamination-digits.yaml',
       'detection-gmm.yaml',
+      'replication-ddpm.yaml',
     ]) {
       const kind = studyKindOf(parseStudySpec(example(file), file));
       const registered = (workflows as Record<string, unknown>)[kind.workflow.name];
@@ -86,6 +87,7 @@ describe('the CLI’s study kinds', () => {
       'generationsStudy',
       'contaminationStudy',
       'detectionStudy',
+      'replicationStudy',
     ]);
     expect(studyKindOfWorkflowType('generationsStudy', 'w')).toBe(
       studyKindOf(parseStudySpec(example('generations-gmm.yaml'), 'x.yaml')),
@@ -94,7 +96,7 @@ describe('the CLI’s study kinds', () => {
 
   it('a workflow that is not a study run is refused, naming the study workflow types', () => {
     expect(() => studyKindOfWorkflowType('ingestDataset', 'ingest-1')).toThrowError(
-      /^ingest-1 is not a study run \(its type is ingestDataset; study runs are generationsStudy, contaminationStudy, detectionStudy\)$/,
+      /^ingest-1 is not a study run \(its type is ingestDataset; study runs are generationsStudy, contaminationStudy, detectionStudy, replicationStudy\)$/,
     );
   });
 
