@@ -1,3 +1,4 @@
+import type { OnnxInputSpec } from '../activities/onnx-embedding.ts';
 import type { SourceSpec } from '../lib/datasets/source.ts';
 import type { Sha256 } from '../lib/digest.ts';
 import type { ReplicaAuditResult } from '../lib/studies/replication-result.ts';
@@ -18,8 +19,10 @@ export type AuditEmbeddingChoice =
   | { kind: 'copy'; config: Record<string, unknown> }
   /** The CNN classifier trainer's penultimate layer, trained here on the training set's classes. */
   | { kind: 'cnn'; config: Record<string, unknown> }
-  /** An embedding record already in the store (a study's, or an ONNX model the user declared). */
-  | { kind: 'stored'; digest: Sha256; queue: 'cpu' | 'gpu' };
+  /** An embedding record already in the store (e.g. a study's copy-detection embedding). */
+  | { kind: 'stored'; digest: Sha256; queue: 'cpu' | 'gpu' }
+  /** The user's own ONNX image model (e.g. an SSCD or DINO export), stored by digest. */
+  | { kind: 'onnx'; name: string; onnx: Sha256; input: OnnxInputSpec; output: string };
 
 export interface ReplicaAuditInput {
   generated: AuditedSet;
@@ -91,6 +94,20 @@ async function embeddingFor(
 ): Promise<MetricEmbedding | undefined> {
   const choice = input.embedding;
   if (choice.kind === 'pixels') return undefined;
+  if (choice.kind === 'onnx') {
+    const defined = await runner.stage(
+      'embedding',
+      'cpu',
+      'defineOnnxEmbedding',
+      { name: choice.name, input: choice.input, output: choice.output },
+      { onnx: choice.onnx },
+    );
+    return {
+      digest: defined.outputs.embedding!,
+      id: String(defined.facts.embeddingId),
+      queue: 'gpu',
+    };
+  }
   if (choice.kind === 'stored')
     return { digest: choice.digest, id: choice.digest, queue: choice.queue };
   const trained =

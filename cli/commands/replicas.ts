@@ -1,8 +1,10 @@
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../infra/load-config.ts';
+import type { OnnxInputSpec } from '../../activities/onnx-embedding.ts';
 import { InputError } from '../../lib/input-error.ts';
+import type { ArtifactStore } from '../../lib/storage/artifact-store.ts';
 import { page, paragraph, section, withCode } from '../../lib/report/html.ts';
 import { openStore } from '../../lib/storage/open-store.ts';
 import { getJson } from '../../lib/storage/json-artifacts.ts';
@@ -26,6 +28,7 @@ interface ReplicasOptions {
   threshold: string;
   percentile: string;
   trainerConfig?: string;
+  onnxSpec?: string;
   seed: string;
   json?: boolean;
   reportDir?: string;
@@ -54,8 +57,12 @@ export function registerReplicas(program: Command): void {
     )
     .option(
       '--embedding <kind>',
-      'pixels (normalised L2, tiled L2, nearest-neighbour ratio), copy (a copy-detection embedding trained here on --train), cnn (a classifier trained here on --train\u2019s classes), or the digest of a stored embedding',
+      'pixels (normalised L2, tiled L2, nearest-neighbour ratio), copy (a copy-detection embedding trained here on --train), cnn (a classifier trained here on --train\u2019s classes), the digest of a stored embedding, or your own model FILE.onnx (with --onnx-spec)',
       'pixels',
+    )
+    .option(
+      '--onnx-spec <file>',
+      'with --embedding FILE.onnx: JSON {input: {name, width, height, channels, scale, mean, std}, output} (x = (pixel * scale - mean[c]) / std[c])',
     )
     .option('--split <k>', 'also the split-product score with k chunks (embeddings only)')
     .option('--top-k <k>', 'training matches kept per generated image', '20')
@@ -81,7 +88,7 @@ export function registerReplicas(program: Command): void {
             generated: auditedSet(opts.generated, '--generated'),
             train: auditedSet(opts.train, '--train'),
             ...(opts.heldOut ? { heldOut: auditedSet(opts.heldOut, '--held-out') } : {}),
-            embedding: embeddingChoice(opts),
+            embedding: await embeddingChoice(opts, store),
             audit: {
               topK: whole(opts.topK, '--top-k'),
               ...(opts.split ? { split: whole(opts.split, '--split') } : {}),
@@ -168,9 +175,13 @@ function auditedSet(value: string, option: string): AuditedSet {
   return { source: { kind: 'image-folder', dir } };
 }
 
-function embeddingChoice(opts: ReplicasOptions): AuditEmbeddingChoice {
+async function embeddingChoice(
+  opts: ReplicasOptions,
+  store: ArtifactStore,
+): Promise<AuditEmbeddingChoice> {
   const e = opts.embedding;
   if (e === 'pixels') return { kind: 'pixels' };
+  if (e.endsWith('.onnx')) return onnxEmbedding(e, opts.onnxSpec, store);
   if (DIGEST.test(e)) return { kind: 'stored', digest: e, queue: 'gpu' };
   let config: Record<string, unknown>;
   try {
@@ -181,8 +192,42 @@ function embeddingChoice(opts: ReplicasOptions): AuditEmbeddingChoice {
   if (e === 'copy') return { kind: 'copy', config };
   if (e === 'cnn') return { kind: 'cnn', config };
   throw new InputError(
-    `--embedding ${e}: expected pixels, copy, cnn or the digest of a stored embedding`,
+    `--embedding ${e}: expected pixels, copy, cnn, the digest of a stored embedding or a FILE.onnx`,
   );
+}
+
+/** The user's ONNX model, stored by digest, with its input spec and output from --onnx-spec. */
+async function onnxEmbedding(
+  file: string,
+  specFile: string | undefined,
+  store: ArtifactStore,
+): Promise<AuditEmbeddingChoice> {
+  if (!specFile)
+    throw new InputError(
+      `--embedding ${file} needs --onnx-spec FILE.json: {input: {name, width, height, channels, scale, mean, std}, output}`,
+    );
+  let spec: { input?: OnnxInputSpec; output?: string };
+  let bytes: Buffer;
+  try {
+    spec = JSON.parse(readFileSync(specFile, 'utf8')) as typeof spec;
+    bytes = readFileSync(file);
+  } catch (error) {
+    throw new InputError(
+      `--embedding ${file} / --onnx-spec ${specFile}: ${(error as Error).message}`,
+    );
+  }
+  if (!spec.input || typeof spec.output !== 'string')
+    throw new InputError(
+      `--onnx-spec ${specFile}: expected {input: {...}, output: "<output name>"}`,
+    );
+  const { digest } = await store.put(bytes);
+  return {
+    kind: 'onnx',
+    name: basename(file, '.onnx'),
+    onnx: digest,
+    input: spec.input,
+    output: spec.output,
+  };
 }
 
 function number(value: string, option: string): number {

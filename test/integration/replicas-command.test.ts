@@ -14,6 +14,7 @@ import { gunzipSync } from 'node:zlib';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseIdx } from '../../lib/datasets/idx.ts';
+import { encodeOnnxModel } from '../../lib/matrix/onnx-graph.ts';
 import { FASHION_MNIST_CLASSES, FASHION_MNIST_DIR } from '../../lib/datasets/source.ts';
 import { Rng } from '../../lib/rng.ts';
 import { withWorkers } from '../helpers/in-process-worker.ts';
@@ -136,5 +137,73 @@ describe('clab replicas', () => {
     expect(out.distinctMatches).toBe(new Set(out.flagged.map((f) => f.train)).size);
     expect(existsSync(out.report)).toBe(true);
     expect(readFileSync(out.report, 'utf8')).toContain('copy-0.png');
+
+    // the user's own ONNX model as the embedding: here a Flatten of the pixels, so cosine on raw
+    // pixels; every exact copy has cosine 1 with its original
+    const onnx = join(root, 'flatten.onnx');
+    writeFileSync(
+      onnx,
+      encodeOnnxModel({
+        name: 'flatten',
+        inputs: [{ name: 'image', type: 'float32', shape: ['n', 1, 28, 28] }],
+        outputs: [{ name: 'features', type: 'float32', shape: ['n', 784] }],
+        nodes: [
+          {
+            op: 'Flatten',
+            inputs: ['image'],
+            outputs: ['features'],
+            attributes: [{ name: 'axis', int: 1 }],
+          },
+        ],
+      }),
+    );
+    const spec = join(root, 'flatten.json');
+    writeFileSync(
+      spec,
+      JSON.stringify({
+        input: {
+          name: 'image',
+          width: 28,
+          height: 28,
+          channels: 1,
+          scale: 1 / 255,
+          mean: [0],
+          std: [1],
+        },
+        output: 'features',
+      }),
+    );
+    const byOnnx = await withWorkers(config, () =>
+      promisify(execFile)(
+        process.execPath,
+        [
+          CLAB,
+          'replicas',
+          '--generated',
+          dirs.gen,
+          '--train',
+          dirs.train,
+          '--held-out',
+          dirs.heldOut,
+          '--embedding',
+          onnx,
+          '--onnx-spec',
+          spec,
+          '--percentile',
+          '99',
+          '--json',
+        ],
+        { env: { ...process.env, ...env }, maxBuffer: 64 << 20 },
+      ),
+    );
+    const cosine = JSON.parse(byOnnx.stdout) as typeof out & { embedding: string };
+    expect(cosine.score).toBe('cosine');
+    expect(cosine.embedding).toMatch(/^flatten@[0-9a-f]{12}$/);
+    const byCosine = new Map(cosine.flagged.map((f) => [f.generated, f]));
+    for (const [file, original] of planted)
+      if (file.startsWith('copy')) {
+        expect(byCosine.get(file)?.train, file).toBe(original);
+        expect(byCosine.get(file)!.score).toBeCloseTo(1, 6);
+      }
   }, 300_000);
 });
