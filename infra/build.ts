@@ -1,5 +1,6 @@
 // npm run infra:build — makes sure both pinned server binaries exist (cached after the first build).
 import { binaryVersion, resolveBinary, type ServerName } from './binaries.ts';
+import { profileFromArgs } from './production/profile.ts';
 
 for (const name of ['temporal', 'minio'] as ServerName[]) {
   const path = await resolveBinary(name, { log: (line) => console.log(`[infra] ${line}`) });
@@ -11,3 +12,4 @@ for (const name of ['temporal', 'minio'] as ServerName[]) {
   }
   console.log(`[infra] ${name}: ${binaryVersion(path)}`);
 }
+if (profileFromArgs() === 'production') await import('./production/build.ts');

@@ -3,6 +3,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { endpointsFile, removeEnvFile } from './endpoints-file.ts';
 import { clabHome } from './load-config.ts';
+import { productionDown } from './production/stack.ts';
 import { isRunning, stopPid } from './server-process.ts';
 
 const home = clabHome();
@@ -21,4 +22,5 @@ for (const name of ['temporal', 'minio']) {
   }
   rmSync(pidFile, { force: true });
 }
+await productionDown(home, (line) => console.log(`[infra] ${line}`));
 removeEnvFile(endpointsFile(home));

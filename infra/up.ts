@@ -8,6 +8,12 @@ import { endpointsFile, readEnvFile, writeEnvFile } from './endpoints-file.ts';
 import { clabHome } from './load-config.ts';
 import { ensureBucket, minioIsLive, startMinioServer } from './minio-server.ts';
 import { ensureLocalTemporal } from './local-temporal.ts';
+import { profileFromArgs } from './production/profile.ts';
+
+if (profileFromArgs() === 'production') {
+  await import('./production/up.ts');
+  process.exit(0);
+}
 
 const env = process.env;
 const home = clabHome(env);
