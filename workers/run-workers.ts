@@ -11,6 +11,7 @@ import type { ArtifactStore } from '../lib/storage/artifact-store.ts';
 import { openStore } from '../lib/storage/open-store.ts';
 import { codeVersion } from './code-version.ts';
 import { routeVersion, workerDeploymentVersion, type RoutingOutcome } from './deployment.ts';
+import { JsonLogger, logActivityAttempts } from './logging.ts';
 import { installRuntime } from './runtime.ts';
 
 export type QueueRole = 'cpu' | 'gpu';
@@ -29,7 +30,7 @@ export interface WorkerOptions {
   workflowBundle?: WorkflowBundle;
   /** The store the activities use (default: the one the config names; tests wrap it). */
   store?: ArtifactStore;
-  /** Where the deployment routing lines go; by default stderr, prefixed `clab worker:`. */
+  /** Where the deployment routing lines go; by default the worker log (JSON) or stderr (text). */
   log?: (line: string) => void;
 }
 
@@ -91,6 +92,8 @@ export async function createWorkers({
             : { workflowsPath: WORKFLOWS_PATH }
           : {}),
         maxConcurrentActivityTaskExecutions: config.worker.activityConcurrency,
+        // each activity attempt's start and completion in the worker's log (workers/logging.ts)
+        interceptors: { activity: [logActivityAttempts] },
         // A routine restart (SIGTERM) stops polling and lets in-flight activities finish for this
         // long (CLAB_SHUTDOWN_GRACE) before cancelling them, rather than cancelling them at once
         // and spending one of their attempts.
@@ -130,9 +133,14 @@ export async function createWorkers({
  * installs those handlers) and closes the connection.
  */
 export async function runWorkers(options: WorkerOptions): Promise<void> {
-  installRuntime(options.config);
-  const { workers, connection, version } = await createWorkers(options);
-  const log = options.log ?? stderrLog;
+  const logger = installRuntime(options.config);
+  // the process's own lines: JSON objects like the SDK's, or the text lines on stderr
+  const log =
+    options.log ??
+    (logger instanceof JsonLogger
+      ? (line: string) => logger.info(line, { sdkComponent: 'clab-worker' })
+      : stderrLog);
+  const { workers, connection, version } = await createWorkers({ ...options, log });
   log(
     `deployment ${version.deploymentName}, build ${version.buildId}: each study stays on the build that started it`,
   );
