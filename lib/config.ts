@@ -31,6 +31,8 @@ export interface ClabConfig {
   deployment: { name: string; buildId?: string; autoPromote: boolean };
   /** host:port where workers serve Prometheus metrics at /metrics (CLAB_METRICS_ADDRESS; off when unset). */
   metricsAddress?: string;
+  /** OTLP/HTTP traces endpoint workers send OpenTelemetry spans to (CLAB_OTEL_ENDPOINT; off when unset). */
+  otelEndpoint?: string;
 }
 
 export type ExecutionProvider = 'cpu' | 'cuda';
@@ -81,6 +83,7 @@ export function configFromEnv(env: Env): ClabConfig {
     },
     deployment: deploymentFromEnv(env, address),
     ...metricsFromEnv(env),
+    ...otelFromEnv(env),
   };
 }
 
@@ -93,6 +96,18 @@ function metricsFromEnv(env: Env): Pick<ClabConfig, 'metricsAddress'> {
       `Expected CLAB_METRICS_ADDRESS to be host:port, like 127.0.0.1:9464, got \`${raw}\``,
     );
   return { metricsAddress: raw };
+}
+
+/** CLAB_OTEL_ENDPOINT: an http(s) URL (e.g. http://127.0.0.1:4318/v1/traces); unset: no tracing. */
+function otelFromEnv(env: Env): Pick<ClabConfig, 'otelEndpoint'> {
+  const raw = env.CLAB_OTEL_ENDPOINT;
+  if (!raw) return {};
+  const url = URL.canParse(raw) ? new URL(raw) : undefined;
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:'))
+    throw new Error(
+      `Expected CLAB_OTEL_ENDPOINT to be an http(s) URL, like http://127.0.0.1:4318/v1/traces, got \`${raw}\``,
+    );
+  return { otelEndpoint: raw };
 }
 
 /**

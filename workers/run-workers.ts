@@ -13,6 +13,7 @@ import { codeVersion } from './code-version.ts';
 import { routeVersion, workerDeploymentVersion, type RoutingOutcome } from './deployment.ts';
 import { JsonLogger, logActivityAttempts } from './logging.ts';
 import { installRuntime } from './runtime.ts';
+import { workerTracing, type WorkerTracing } from './tracing.ts';
 
 export type QueueRole = 'cpu' | 'gpu';
 
@@ -46,6 +47,11 @@ export interface CreatedWorkers {
    * the deployment had none (or auto-promotion is on), or left as it is with a logged hint.
    */
   routing: Promise<RoutingOutcome>;
+  /**
+   * Exports the spans the workers still buffer and stops tracing (CLAB_OTEL_ENDPOINT); call once
+   * the workers have stopped. Does nothing when tracing is off.
+   */
+  flushTracing(): Promise<void>;
 }
 
 /**
@@ -79,7 +85,14 @@ export async function createWorkers({
   // days keeps its code while new studies start on the deployment's current version.
   const version = workerDeploymentVersion(config, code.workflows().fingerprint);
   const workers: Worker[] = [];
+  const tracings: WorkerTracing[] = [];
   for (const role of roles) {
+    // OpenTelemetry spans (workers/tracing.ts) when CLAB_OTEL_ENDPOINT is set; otherwise the
+    // options, and so the workflow bundle, are as without tracing
+    const tracing = config.otelEndpoint
+      ? workerTracing(config.otelEndpoint, config.queues[role], role)
+      : undefined;
+    if (tracing) tracings.push(tracing);
     workers.push(
       await Worker.create({
         connection,
@@ -93,7 +106,13 @@ export async function createWorkers({
           : {}),
         maxConcurrentActivityTaskExecutions: config.worker.activityConcurrency,
         // each activity attempt's start and completion in the worker's log (workers/logging.ts)
-        interceptors: { activity: [logActivityAttempts] },
+        interceptors: tracing
+          ? {
+              activity: [...tracing.activityInterceptors, logActivityAttempts],
+              ...(role === 'cpu' ? { workflowModules: tracing.workflowModules } : {}),
+            }
+          : { activity: [logActivityAttempts] },
+        ...(tracing && role === 'cpu' ? { sinks: tracing.sinks } : {}),
         // A routine restart (SIGTERM) stops polling and lets in-flight activities finish for this
         // long (CLAB_SHUTDOWN_GRACE) before cancelling them, rather than cancelling them at once
         // and spending one of their attempts.
@@ -125,7 +144,10 @@ export async function createWorkers({
           ? 'waiting'
           : 'stopped',
   }).catch((error: unknown) => ({ kind: 'gave-up' as const, reason: String(error) }));
-  return { workers, connection, version, routing };
+  const flushTracing = async () => {
+    await Promise.all(tracings.map((t) => t.shutdown()));
+  };
+  return { workers, connection, version, routing, flushTracing };
 }
 
 /**
@@ -140,15 +162,18 @@ export async function runWorkers(options: WorkerOptions): Promise<void> {
     (logger instanceof JsonLogger
       ? (line: string) => logger.info(line, { sdkComponent: 'clab-worker' })
       : stderrLog);
-  const { workers, connection, version } = await createWorkers({ ...options, log });
+  const { workers, connection, version, flushTracing } = await createWorkers({ ...options, log });
   log(
     `deployment ${version.deploymentName}, build ${version.buildId}: each study stays on the build that started it`,
   );
   if (options.config.metricsAddress)
     log(`Prometheus metrics at http://${options.config.metricsAddress}/metrics`);
+  if (options.config.otelEndpoint)
+    log(`OpenTelemetry spans to ${options.config.otelEndpoint} (OTLP/HTTP)`);
   try {
     await Promise.all(workers.map((w) => w.run()));
   } finally {
+    await flushTracing().catch((error: unknown) => log(`flushing spans failed: ${String(error)}`));
     await connection.close();
   }
 }

@@ -112,6 +112,16 @@ describe('configFromEnv', () => {
     );
   });
 
+  it('traces to an OTLP/HTTP endpoint only when CLAB_OTEL_ENDPOINT is an http(s) URL', () => {
+    expect(configFromEnv({}).otelEndpoint).toBeUndefined();
+    expect(
+      configFromEnv({ CLAB_OTEL_ENDPOINT: 'http://127.0.0.1:4318/v1/traces' }).otelEndpoint,
+    ).toBe('http://127.0.0.1:4318/v1/traces');
+    expect(() => configFromEnv({ CLAB_OTEL_ENDPOINT: '127.0.0.1:4318' })).toThrowError(
+      'Expected CLAB_OTEL_ENDPOINT to be an http(s) URL, like http://127.0.0.1:4318/v1/traces, got `127.0.0.1:4318`',
+    );
+  });
+
   it('explains what is wrong with bad settings', () => {
     expect(() => configFromEnv({ CLAB_STORE: 's3://b' })).toThrowError(
       'CLAB_STORE is s3://b but AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY are not set',
