@@ -13,5 +13,14 @@ export async function connectClient(config: ClabConfig): Promise<Client> {
       `Cannot reach the Temporal server at ${config.temporal.address} (${(error as Error).message}); start one with npm run infra:up or set CLAB_TEMPORAL_ADDRESS`,
     );
   }
-  return new Client({ connection, namespace: config.temporal.namespace });
+  if (!config.otelEndpoint) return new Client({ connection, namespace: config.temporal.namespace });
+  // Traced: the client's StartWorkflow spans head the workers' traces (loaded only when used).
+  const { clientTracing } = await import('../workers/tracing.ts');
+  const tracing = clientTracing(config.otelEndpoint);
+  process.once('beforeExit', () => void tracing.shutdown());
+  return new Client({
+    connection,
+    namespace: config.temporal.namespace,
+    interceptors: tracing.interceptors,
+  });
 }
