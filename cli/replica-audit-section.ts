@@ -1,6 +1,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { figure, gallery, markup, paragraph, table, type Html } from '../lib/report/html.ts';
+import {
+  figure,
+  gallery,
+  markup,
+  paragraph,
+  table,
+  withCode,
+  type Html,
+} from '../lib/report/html.ts';
 import { histogram } from '../lib/report/histogram.ts';
 import { mdCode, mdTable } from '../lib/report/markdown.ts';
 import { fileSafeName, writePlot } from '../lib/report/write-plot.ts';
@@ -146,7 +154,7 @@ export async function writeAuditSection(
     ].join('\n');
   }
 
-  const html = markup`${paragraph(about)}${table({
+  const html = markup`${paragraph(withCode(about))}${table({
     columns: SUMMARY_HEADER.map((h, i) => (i <= 2 ? { title: h, left: true } : h)),
     rows: summary,
     caption:

@@ -96,10 +96,11 @@ export async function writeReplicationReport(
   const plots = [];
   for (const guidance of guidances) {
     const rows = summary.filter((s) => s.guidance === guidance);
-    const series = [...new Set(rows.map((s) => `${s.embedding} ${s.score}`))].map((name) => ({
+    const label = (s: (typeof rows)[number]) => `${embeddingLabel(s.embedding)} ${s.score}`;
+    const series = [...new Set(rows.map(label))].map((name) => ({
       name,
       points: rows
-        .filter((s) => `${s.embedding} ${s.score}` === name)
+        .filter((s) => label(s) === name)
         .map((s) => ({ x: Math.log10(s.n), mean: s.rate.mean, se: s.rate.se, n: s.rate.n })),
     }));
     const plot = await errorBarPlot({
@@ -160,7 +161,8 @@ export async function writeReplicationReport(
       plots.map((p) =>
         figure({
           svg: p.plot.svg,
-          caption: 'Mean +- standard error over seeds; each line one embedding and score.',
+          caption:
+            'Mean +- standard error over seeds; each line one embedding (pixels, cnn: the CNN features, copy: the copy-detection embedding; their ids are in the table) and score.',
           sources: p.plot.sources,
           links: [
             { href: p.files.svg, text: 'SVG' },
@@ -179,4 +181,12 @@ export async function writeReplicationReport(
   const path = join(dir, 'index.html');
   writeFileSync(path, html);
   return path;
+}
+
+/** A legend-sized name of an audit embedding: pixels, cnn, copy, or the id before its digest. */
+export function embeddingLabel(id: string): string {
+  if (id === 'pixels') return 'pixels';
+  if (id.includes('copy-detection')) return 'copy';
+  if (id.includes('cnn-features')) return 'cnn';
+  return id.split('@')[0]!;
 }

@@ -50,7 +50,8 @@ export async function renderPlot(
     config: {
       font: 'sans-serif',
       axis: { labelFontSize: 11, titleFontSize: 12, grid: true },
-      legend: { labelFontSize: 11, titleFontSize: 12, orient: 'right' },
+      // labels are measured by estimate in Node: a generous limit keeps them whole
+      legend: { labelFontSize: 11, titleFontSize: 12, orient: 'right', labelLimit: 320 },
       title: { fontSize: 14, anchor: 'start' },
       ...((spec as { config?: object }).config ?? {}),
     },

@@ -6,11 +6,17 @@ import type { ContaminationTable } from '../../cli/contamination-table.ts';
 import { sortRows } from '../../cli/contamination-table.ts';
 import type { DetectionTable } from '../../cli/detection-table.ts';
 import type { GenerationsTable } from '../../cli/generations-table.ts';
+import type { ReplicationTable } from '../../cli/replication-table.ts';
 import { sha256 } from '../../lib/digest.ts';
 import type { ArtifactStore } from '../../lib/storage/artifact-store.ts';
 import { putJson } from '../../lib/storage/json-artifacts.ts';
 import type { ContaminationRow, MixKind } from '../../lib/studies/contamination-result.ts';
 import type { DetectionRow, PowerSpectraReport } from '../../lib/studies/detection-result.ts';
+import type {
+  ReplicaAuditReport,
+  ReplicationRow,
+  ScoreSummary,
+} from '../../lib/studies/replication-result.ts';
 import type { GenerationRow } from '../../workflows/studies/generations.ts';
 
 /** A digest standing for an artifact the report only names. */
@@ -313,5 +319,134 @@ export function detectionFixture(name = 'det fixture'): DetectionTable {
     rows,
     stages: [],
     spectraReport,
+  };
+}
+
+/**
+ * A replication study of 2 seeds x N in {30, 300} x guidance 2, audited in pixels (three scores)
+ * and in a copy-detection embedding (cosine): 16 audit rows and 4 metric rows. Each audit has its
+ * artifact (score distributions, a gallery of 2 top and 2 random rows of 3 matches) and a gallery
+ * PNG (a sample grid) in the store; smaller N replicates more.
+ */
+export async function replicationFixture(
+  store: ArtifactStore,
+  name = 'rep fixture',
+): Promise<ReplicationTable> {
+  const rows: ReplicationRow[] = [];
+  const copyId = 'fashion-mnist-copy-detection@0123456789ab';
+  const sources = (prefix: string, count: number) =>
+    Array.from({ length: count }, (_, i) => `${prefix}/${String(i).padStart(4, '0')}.png`);
+  for (const seed of [1, 2])
+    for (const n of [30, 300]) {
+      const copying = n === 30 ? 0.4 + 0.05 * seed : 0.02 + 0.01 * seed;
+      for (const [embedding, scores] of [
+        ['pixels', ['normalised-l2', 'tiled-l2', 'nn-ratio']],
+        [copyId, ['cosine']],
+      ] as const) {
+        const summaries: ScoreSummary[] = scores.map((score, i) => {
+          const higher = score === 'cosine';
+          return {
+            score,
+            direction: higher ? 'higher-is-copy' : 'lower-is-copy',
+            threshold: higher ? 0.93 : 0.08 + 0.02 * i,
+            percentile: 99.9,
+            calibratedBy: 'held-out',
+            rate: copying * (1 - 0.1 * i),
+            distinctMatches: Math.round(copying * (n === 30 ? 20 : 60)),
+            flagged: Math.round(copying * 100),
+            fixed: {
+              threshold: higher ? 0.5 : score === 'nn-ratio' ? 1 / 3 : 0.15,
+              source: higher ? 'Somepalli et al. 2023' : 'Carlini et al. 2023',
+              rate: higher ? 1 : copying + 0.3,
+              distinctMatches: n === 30 ? 30 : 250,
+            },
+          };
+        });
+        const values = (center: number, spread: number) =>
+          Array.from({ length: 100 }, (_, i) => center + spread * Math.sin(i * 1.7 + seed));
+        const gallery = await putGrid(store, seed * 10 + n, 4, 4);
+        const topK = Array.from({ length: 100 }, (_, g) => ({
+          generated: g,
+          train: [g % n, (g + 1) % n, (g + 2) % n],
+          scores: [0.95, 0.9, 0.85],
+        }));
+        const report: ReplicaAuditReport = {
+          format: 'clab.replica-audit/v1',
+          embedding,
+          generated: {
+            dataset: fakeDigest(`S${seed}-${n}`),
+            count: 100,
+            sources: sources('generate', 100),
+          },
+          train: { dataset: fakeDigest(`T${seed}-${n}`), count: n, sources: sources('train', n) },
+          calibration: { source: 'held-out', dataset: fakeDigest('H'), count: 100 },
+          summaries,
+          flagged: Object.fromEntries(summaries.map((s) => [s.score, []])),
+          distributions: Object.fromEntries(
+            summaries.map((s) => [
+              s.score,
+              s.direction === 'higher-is-copy'
+                ? {
+                    generated: values(0.9, 0.08),
+                    calibration: values(0.8, 0.1),
+                    background: values(0.82, 0.1),
+                  }
+                : {
+                    generated: values(0.1, 0.05),
+                    calibration: values(0.16, 0.04),
+                    background: values(0.15, 0.05),
+                  },
+            ]),
+          ),
+          primary: summaries[0]!.score,
+          topK,
+          gallery: {
+            rows: [0, 1, 2, 3].map((g) => ({
+              generated: g,
+              kind: g < 2 ? ('top' as const) : ('random' as const),
+              matches: topK[g]!,
+            })),
+            matches: 3,
+          },
+        };
+        const audit = (await putJson(store, report)).digest;
+        for (const summary of summaries)
+          rows.push({
+            kind: 'audit',
+            seed,
+            n,
+            guidance: 2,
+            embedding,
+            summary,
+            generatedCount: 100,
+            audit,
+            gallery,
+          });
+      }
+      rows.push({
+        kind: 'metrics',
+        seed,
+        n,
+        guidance: 2,
+        fid: n === 30 ? 40 + seed : 20 + seed,
+        precision: 0.8,
+        recall: n === 30 ? 0.1 : 0.4,
+        samples: fakeDigest(`S${seed}-${n}`),
+      });
+    }
+  return {
+    study: 'replication',
+    name,
+    embeddings: {
+      cnn: { id: 'fashion-mnist-cnn-features@abcdefabcdef', digest: fakeDigest('cnn') },
+      copy: { id: copyId, digest: fakeDigest('copy') },
+    },
+    heldOut: fakeDigest('H'),
+    table: fakeDigest('table'),
+    rowCount: rows.length,
+    stageCount: 0,
+    cacheHits: 0,
+    rows,
+    stages: [],
   };
 }

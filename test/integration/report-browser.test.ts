@@ -21,6 +21,7 @@ import {
   DETECTION_RADII,
   detectionFixture,
   generationsFixture,
+  replicationFixture,
 } from '../helpers/report-fixtures.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -114,11 +115,13 @@ describe('reports in a browser', () => {
     generations: 'study-gens-fixture-1',
     contamination: 'study-mix-fixture-2',
     detection: 'study-det-fixture-3',
+    replication: 'study-rep-fixture-4',
   } as const;
   const workflowTypes = {
     generations: 'generationsStudy',
     contamination: 'contaminationStudy',
     detection: 'detectionStudy',
+    replication: 'replicationStudy',
   } as const;
   let browser: Browser | undefined;
   /** The report pages as the index links to them, by study kind. */
@@ -131,9 +134,10 @@ describe('reports in a browser', () => {
       generations: await generationsFixture(store, 'gens <fixture> & co'),
       contamination: await contaminationFixture(store),
       detection: detectionFixture(),
+      replication: await replicationFixture(store),
     };
     // one after the other, so that the index has a newest-first order to show
-    for (const kind of ['generations', 'contamination', 'detection'] as const) {
+    for (const kind of ['generations', 'contamination', 'detection', 'replication'] as const) {
       await writeStudyReport({
         kind: studyKindOfWorkflowType(workflowTypes[kind], ids[kind]),
         table: tables[kind],
@@ -279,7 +283,7 @@ describe('reports in a browser', () => {
     expect(statSync(path).size).toBeGreaterThan(10_000);
   }
 
-  it('the index lists the three reports, newest first, with working links', async () => {
+  it('the index lists the four reports, newest first, with working links', async () => {
     const indexPath = join(home, 'reports', 'index.html');
     const opened = await open(pathToFileURL(indexPath).href);
     const { page, problems } = opened;
@@ -293,6 +297,7 @@ describe('reports in a browser', () => {
       'note',
     ]);
     expect(index!.rows.map((r) => [r[1], r[2], r[3], r[4]])).toEqual([
+      ['rep fixture', 'replication', 'COMPLETED', ids.replication],
       ['det fixture', 'detection', 'COMPLETED', ids.detection],
       ['mix fixture', 'contamination', 'COMPLETED', ids.contamination],
       ['gens <fixture> & co', 'generations', 'COMPLETED', ids.generations],
@@ -413,6 +418,45 @@ describe('reports in a browser', () => {
     await checkLinks(page);
     expect(problems).toEqual([]);
     await screenshot(page, 'detection');
+    await page.close();
+  });
+
+  it('replication: rate against N with error bars, rate tables, histograms, galleries with their matches', async () => {
+    const opened = await open(reportUrls.get('replication')!);
+    const { page, problems } = opened;
+    expect(await page.title()).toBe('rep fixture: do generators copy their training images?');
+    expect(await brokenImages(page)).toEqual([]);
+    // the first seed's copy-detection audits, one per N, each with its gallery
+    expect(await page.$$eval('.gallery img', (i) => i.length)).toBe(2);
+    const plots = await plotsOf(opened);
+    // the rate plot (one guidance), then one histogram per N (the copy embedding has one score)
+    checkPlots(plots, 3);
+    expect(plots[0]!.axisTitles).toEqual([
+      'log10 N (training images)',
+      'replication rate (calibrated threshold)',
+    ]);
+    expect(plots[0]!.series).toHaveLength(4);
+    expect(plots[0]!.lines).toBe(4);
+    expect(plots[1]!.series).toEqual([
+      'generated (100) -> train',
+      'held-out real (100) -> train',
+      'train (100) -> other train',
+    ]);
+    const tables = await tablesOf(page);
+    const rates = tableStarting(tables, 'N', 'guidance', 'embedding', 'score');
+    expect(rates.rows).toHaveLength(8);
+    // N = 30 over seeds 1 and 2: 45% and 50% -> 47.50 +- 2.50
+    expect(rates.rows.find((r) => r[0] === '30' && r[3] === 'cosine')![4]).toBe('47.50 +- 2.50');
+    expect(tableStarting(tables, 'N', 'guidance', 'FID').rows).toHaveLength(2);
+    const matches = tableStarting(tables, 'row', 'kind', 'generated image');
+    expect(matches.rows.map((r) => r[1])).toEqual(['top', 'top', 'random', 'random']);
+    expect(matches.rows[0]![2]).toBe('generate/0000.png');
+    expect(matches.rows[0]![3]).toBe(
+      'train/0000.png (0.9500), train/0001.png (0.9000), train/0002.png (0.8500)',
+    );
+    await checkLinks(page);
+    expect(problems).toEqual([]);
+    await screenshot(page, 'replication');
     await page.close();
   });
 });
