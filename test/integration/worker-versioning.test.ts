@@ -24,7 +24,13 @@ const spec = generationsSpecSchema.parse({
   name: 'test-versioning',
   seed: 11,
   dataset: { name: 'fashion-mnist', subset: 200 },
-  evaluation: { samples: 200, k: 3, embedding: { kind: 'pca', components: 8, fitSamples: 500 } },
+  // The metric embedding is a small CNN: its training is the study's first gpu stage (the
+  // PCA+GMM generator's stages run on cpu).
+  evaluation: {
+    samples: 200,
+    k: 3,
+    embedding: { kind: 'classifier', trainSamples: 200, epochs: 1, batchSize: 64, featureDim: 8 },
+  },
   generator: { kind: 'gmm', latentDim: 8, components: 2, iterations: 5 },
   loop: { mode: 'accumulate', alphas: [0.5, 1], generations: 2, gridPerClass: 2 },
 });
@@ -65,10 +71,10 @@ describe('worker deployment versioning', () => {
       expect(v1Cpu.version).toEqual({ deploymentName: v1.deployment.name, buildId: `v1-${tag}` });
       expect(v1Cpu.routing).toEqual({ kind: 'made-current' });
       expect(v1Gpu.routing).toEqual({ kind: 'already-current' });
-      // Without v1's gpu worker, the study stops at its first gpu stage (fitting V_1).
+      // Without v1's gpu worker, the study stops at its first gpu stage (training the embedding).
       await v1Gpu.stop();
       const s1 = await study(`versioning-s1-${tag}`);
-      await pendingActivity(s1, 'fitGenerator');
+      await pendingActivity(s1, 'train');
 
       // Build v2 joins: not promoted by itself (auto-promotion is off), then promoted with the CLI.
       const v2Workers = await start(v2, ['cpu', 'gpu']);
@@ -79,7 +85,7 @@ describe('worker deployment versioning', () => {
       // v2's gpu worker polls the gpu queue and v2 is current, yet it leaves s1's activity alone.
       await sleep(5000);
       expect((await s1.describe()).status.name).toBe('RUNNING');
-      const waiting = await pendingActivity(s1, 'fitGenerator');
+      const waiting = await pendingActivity(s1, 'train');
       expect(waiting.state).toBe('scheduled');
 
       // A new study starts, and finishes, on v2.
