@@ -1,8 +1,7 @@
-import { blockedSymmetricEigenvalues } from './blocked-tridiagonal.ts';
-import { symmetricEigenvalues } from './symmetric-eigenvalues.ts';
 import type { MatMulTransposed } from './mat-mul.ts';
-import { pureMatVec, type MatVec } from './mat-vec.ts';
 import { pivotedCholesky } from './pivoted-cholesky.ts';
+import { symmetricEigenvalues } from './symmetric-eigenvalues.ts';
+import { twoStageSymmetricEigenvalues } from './two-stage-eigenvalues.ts';
 
 const SMALL = 512;
 
@@ -11,15 +10,14 @@ const SMALL = 512;
  * al., 2017, eq. 6) without a matrix square root: with S2 = G G^T (pivoted Cholesky, rank r),
  * S1 S2 = S1 G G^T has the eigenvalues of G^T S1 G (r x r, symmetric PSD) plus zeros, so the
  * trace is sum_i sqrt(lambda_i(G^T S1 G)); only eigenvalues are needed, no eigenvectors. Tiny
- * negative eigenvalues from rounding count as 0. Products run on `matMul` (and, above SMALL, the
- * tridiagonalization's matrix-vector products on `matVec`).
+ * negative eigenvalues from rounding count as 0. Products run on `matMul`, and so, above SMALL,
+ * does the first stage of the eigenvalues' two-stage tridiagonalization.
  */
 export async function traceSqrtProduct(
   s1: Float64Array,
   s2: Float64Array,
   d: number,
   matMul: MatMulTransposed,
-  matVec: MatVec = pureMatVec,
 ): Promise<number> {
   const { factorTransposed: gt, rank: r } = await pivotedCholesky(s2, d, matMul, {
     panel: d <= SMALL ? d : 64,
@@ -36,9 +34,7 @@ export async function traceSqrtProduct(
   }
   // Below ~512 the unblocked loops beat the GEMM calls' overhead (measured: 0.03 s vs 0.09 s at 256).
   const values =
-    r <= SMALL
-      ? symmetricEigenvalues(m, r)
-      : await blockedSymmetricEigenvalues(m, r, matMul, 48, matVec);
+    r <= SMALL ? symmetricEigenvalues(m, r) : await twoStageSymmetricEigenvalues(m, r, matMul);
   let sum = 0;
   for (const v of values) sum += Math.sqrt(Math.max(0, v));
   return sum;

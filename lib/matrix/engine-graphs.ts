@@ -20,31 +20,6 @@ export function gramGraph(type: ElementType): Uint8Array {
   });
 }
 
-/** Y = X^T X (the cross-products of centred rows, for a covariance). */
-export function crossProductGraph(type: ElementType): Uint8Array {
-  return encodeOnnxModel({
-    name: `cross_product_${type}`,
-    inputs: [{ name: 'x', type, shape: ['n', 'd'] }],
-    outputs: [{ name: 'y', type, shape: ['d', 'd'] }],
-    nodes: [
-      { op: 'Gemm', inputs: ['x', 'x'], outputs: ['y'], attributes: [{ name: 'transA', int: 1 }] },
-    ],
-  });
-}
-
-/** y = A x for a float64 matrix A and column x (MatMul with N = 1: MLAS streams A once). */
-export function matVecGraph(): Uint8Array {
-  return encodeOnnxModel({
-    name: 'mat_vec_float64',
-    inputs: [
-      { name: 'a', type: 'float64', shape: ['m', 'k'] },
-      { name: 'x', type: 'float64', shape: ['k', 1] },
-    ],
-    outputs: [{ name: 'y', type: 'float64', shape: ['m', 1] }],
-    nodes: [{ op: 'MatMul', inputs: ['a', 'x'], outputs: ['y'] }],
-  });
-}
-
 /**
  * Scores S = alpha Q K^T + c (c broadcast over rows), then the `kk` best per row (TopK: sorted,
  * equal values keep the lower index first). alpha = 1, c = 0 gives inner products; alpha = -2,

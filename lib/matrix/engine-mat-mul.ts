@@ -1,5 +1,4 @@
 import type { MatMulTransposed } from '../math/mat-mul.ts';
-import type { MatVec } from '../math/mat-vec.ts';
 import type { MatrixEngine } from './matrix-engine.ts';
 
 /** The float64 A B^T of lib/math's blocked factorizations, on a matrix engine's gram. */
@@ -11,9 +10,4 @@ export function engineMatMul(engine: MatrixEngine): MatMulTransposed {
     );
     return out.data as Float64Array;
   };
-}
-
-/** The bound float64 A x of lib/math's blocked tridiagonalization, on a matrix engine. */
-export function engineMatVec(engine: MatrixEngine): MatVec {
-  return (a, rows, cols) => engine.matVec(a, rows, cols);
 }

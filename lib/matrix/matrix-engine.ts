@@ -48,11 +48,6 @@ export interface MatrixEngine {
     x: FeatureMatrix,
     options?: CovarianceOptions,
   ): Promise<{ n: number; dim: number; mean: Float64Array; cov: Float64Array }>;
-  /**
-   * Binds a rows x cols float64 matrix A (row-major, not copied: do not change it while bound)
-   * and returns x -> A x in float64: the level-2 step of blocked tridiagonalization.
-   */
-  matVec(a: Float64Array, rows: number, cols: number): (x: Float64Array) => Promise<Float64Array>;
   /** For each query row, the k largest inner products with the key rows (blocked; O((n+m)d + block^2) memory). */
   topKInnerProduct(
     queries: FeatureMatrix,

@@ -1,13 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import type { FeatureMatrix } from '../metrics/feature-matrix.ts';
 import { assertSameWidth } from '../metrics/feature-matrix.ts';
-import {
-  crossProductGraph,
-  gramGraph,
-  matVecGraph,
-  minScoreGraph,
-  topKGraph,
-} from './engine-graphs.ts';
+import { gramGraph, minScoreGraph, topKGraph } from './engine-graphs.ts';
 import { assertFiniteFeatures } from './finite-features.ts';
 import type { CovarianceOptions, MatrixEngine, TopK, TopKOptions } from './matrix-engine.ts';
 import { checkBalls, insideSomeBall } from './reference-engine.ts';
@@ -23,10 +17,17 @@ const BLOCK_ELEMENTS = 2 ** 24;
 const CHUNK_ELEMENTS = 2 ** 23;
 /** Rows per float32 covariance Gemm: its float32 accumulation length (the error bound's CHUNK). */
 export const FLOAT32_CHUNK_ROWS = 1024;
+/**
+ * Narrowest column band of the covariance Gemms: narrower bands save little of the lower
+ * triangle and run Gemms too thin for MLAS's kernels.
+ */
+const COVARIANCE_BAND_MIN = 128;
 
 export interface OnnxEngineOptions {
   /** onnxruntime intra-op threads; 0 lets onnxruntime choose (one per physical core). */
   threads?: number;
+  /** Columns per band of the covariance's upper-triangle Gemms (default max(128, d / 8)). */
+  covarianceBand?: number;
 }
 
 /** What the last searches did, for tests and benchmarks. */
@@ -41,9 +42,9 @@ export interface OnnxEngineStats {
  * value itself is the result:
  *
  * - gram: float64 Gemm (or float32 on request).
- * - covariance: two-pass; the centred cross-products X_c^T X_c as a float64 Gemm, or on request
- *   float32 Gemms of 1024-row chunks summed in float64 (CovarianceOptions states the error).
- * - matVec: float64 MatMul with N = 1, one thread (memory-bound: a second thread only contends).
+ * - covariance: two-pass; the upper triangle of the centred cross-products X_c^T X_c in float64
+ *   Gemms over column bands, or on request float32 Gemms of 1024-row chunks summed in float64
+ *   (CovarianceOptions states the error).
  * - top-k: float32 Gemm + TopK over k' = k + max(8, k) candidates, rescored exactly in float64
  *   (exact differences for distances, after a shift to the key mean), then certified: with the
  *   worst-case bound B = 2 u ((2d + 6) |q| K + 2 K^2) (u = 2^-24, K = the largest key norm; Higham,
@@ -57,10 +58,12 @@ export class OnnxMatrixEngine implements MatrixEngine {
   readonly name: string;
   readonly stats: OnnxEngineStats = { exactRescans: 0 };
   readonly #threads: number;
+  readonly #covarianceBand: number | undefined;
   readonly #sessions = new Map<string, Promise<ort.InferenceSession>>();
 
   constructor(options: OnnxEngineOptions = {}) {
     this.#threads = options.threads ?? 0;
+    this.#covarianceBand = options.covarianceBand;
     this.name = `onnxruntime-node ${ort.env.versions.node ?? ''} (MLAS, ${this.#threads || 'default'} threads)`;
   }
 
@@ -82,8 +85,12 @@ export class OnnxMatrixEngine implements MatrixEngine {
   }
 
   /**
-   * Two-pass (Chan, Golub & LeVeque, 1983): mean first, then a Gemm of the centred rows per chunk,
-   * summed in float64 (float64 Gemm by default, float32 on request: see CovarianceOptions).
+   * Two-pass (Chan, Golub & LeVeque, 1983): mean first, then the centred cross-products per chunk of
+   * rows, summed in float64 (float64 Gemm by default, float32 on request: see CovarianceOptions).
+   * Only the upper triangle is computed, as numpy's X^T X does with BLAS syrk: the chunk is laid
+   * out transposed (d x rows, so that a band of columns is a contiguous band of rows) and each
+   * column band I takes X_I^T X_[I..d) on the gram graph, (p + 1) / 2p of the full product for
+   * p bands; the lower triangle is then mirrored.
    */
   async covariance(
     x: FeatureMatrix,
@@ -94,47 +101,48 @@ export class OnnxMatrixEngine implements MatrixEngine {
     if (n < 2) throw new RangeError(`Covariance needs at least 2 samples, got ${n}`);
     const type = options?.precision === 'float32' ? 'float32' : 'float64';
     const mean = columnMeans(x);
-    const session = await this.#session(`cross_product_${type}`, () => crossProductGraph(type));
+    const session = await this.#session(`gram_${type}`, () => gramGraph(type));
     const chunkRows = Math.max(
       1,
       Math.min(n, type === 'float32' ? FLOAT32_CHUNK_ROWS : Math.floor(CHUNK_ELEMENTS / d)),
     );
-    const centred =
+    const band = this.#covarianceBand ?? Math.max(COVARIANCE_BAND_MIN, Math.ceil(d / 8));
+    const centredT =
       type === 'float32' ? new Float32Array(chunkRows * d) : new Float64Array(chunkRows * d);
     const cov = new Float64Array(d * d);
     for (let r0 = 0; r0 < n; r0 += chunkRows) {
       const rows = Math.min(chunkRows, n - r0);
-      for (let r = 0; r < rows; r++)
-        for (let j = 0; j < d; j++) centred[r * d + j] = data[(r0 + r) * d + j]! - mean[j]!;
-      const out = await session.run({
-        x: new ort.Tensor(type, centred.subarray(0, rows * d), [rows, d]),
-      });
-      const part = out.y!.data as Float32Array | Float64Array;
-      for (let i = 0; i < d * d; i++) cov[i]! += part[i]!;
+      // transposed in tiles of 64 columns: each tile writes 64 sequential runs
+      for (let j0 = 0; j0 < d; j0 += 64) {
+        const j1 = Math.min(d, j0 + 64);
+        for (let r = 0; r < rows; r++) {
+          const from = (r0 + r) * d;
+          for (let j = j0; j < j1; j++) centredT[j * rows + r] = data[from + j]! - mean[j]!;
+        }
+      }
+      for (let c0 = 0; c0 < d; c0 += band) {
+        const width = Math.min(band, d - c0);
+        const rest = d - c0;
+        const out = await session.run({
+          a: new ort.Tensor(type, centredT.subarray(c0 * rows, (c0 + width) * rows), [width, rows]),
+          b: new ort.Tensor(type, centredT.subarray(c0 * rows, d * rows), [rest, rows]),
+        });
+        const part = out.y!.data as Float32Array | Float64Array;
+        for (let i = 0; i < width; i++) {
+          const to = (c0 + i) * d + c0;
+          for (let j = i; j < rest; j++) cov[to + j]! += part[i * rest + j]!;
+        }
+      }
     }
     for (let i = 0; i < d; i++) {
       cov[i * d + i]! /= n - 1;
       for (let j = i + 1; j < d; j++) {
-        const v = (cov[i * d + j]! + cov[j * d + i]!) / (2 * (n - 1));
+        const v = cov[i * d + j]! / (n - 1);
         cov[i * d + j] = v;
         cov[j * d + i] = v;
       }
     }
     return { n, dim: d, mean, cov };
-  }
-
-  matVec(a: Float64Array, rows: number, cols: number): (x: Float64Array) => Promise<Float64Array> {
-    if (a.length < rows * cols)
-      throw new RangeError(`matVec: ${rows}x${cols} needs ${rows * cols} values, got ${a.length}`);
-    const matrix = new ort.Tensor('float64', a.subarray(0, rows * cols), [rows, cols]);
-    return async (x) => {
-      const session = await this.#session('mat_vec_float64', matVecGraph, 1);
-      const out = await session.run({
-        a: matrix,
-        x: new ort.Tensor('float64', x.subarray(0, cols), [cols, 1]),
-      });
-      return out.y!.data as Float64Array;
-    };
   }
 
   async topKInnerProduct(
@@ -298,11 +306,8 @@ export class OnnxMatrixEngine implements MatrixEngine {
    * 'basic' optimization: the graphs are one or two nodes, nothing for the layout passes of 'all'
    * to fuse, and session creation is part of every cold metric.
    */
-  #session(
-    key: string,
-    graph: () => Uint8Array,
-    threads = this.#threads,
-  ): Promise<ort.InferenceSession> {
+  #session(key: string, graph: () => Uint8Array): Promise<ort.InferenceSession> {
+    const threads = this.#threads;
     let session = this.#sessions.get(key);
     if (!session) {
       session = ort.InferenceSession.create(graph(), {

@@ -1,6 +1,5 @@
 import type { FeatureMatrix } from '../metrics/feature-matrix.ts';
 import { assertSameWidth } from '../metrics/feature-matrix.ts';
-import { pureMatVec } from '../math/mat-vec.ts';
 import { assertFiniteFeatures } from './finite-features.ts';
 import type { MatrixEngine, TopK, TopKOptions } from './matrix-engine.ts';
 import { checkTopKArguments } from './top-k-arguments.ts';
@@ -32,8 +31,6 @@ export const referenceEngine: MatrixEngine = {
     assertFiniteFeatures(x, 'covariance');
     return twoPassCovariance(x);
   },
-
-  matVec: pureMatVec,
 
   async topKInnerProduct(queries, keys, k, options) {
     checkTopKArguments(queries, keys, k, options, 'topKInnerProduct');

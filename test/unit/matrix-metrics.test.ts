@@ -1,12 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../lib/input-error.ts';
-import { blockedSymmetricEigenvalues } from '../../lib/math/blocked-tridiagonal.ts';
+import { reduceToBand } from '../../lib/math/band-reduction.ts';
+import { bandToTridiagonal } from '../../lib/math/band-to-tridiagonal.ts';
 import { pureMatMulTransposed } from '../../lib/math/mat-mul.ts';
 import { pivotedCholesky } from '../../lib/math/pivoted-cholesky.ts';
 import { symmetricEigen } from '../../lib/math/symmetric-eigen.ts';
-import { symmetricEigenvalues } from '../../lib/math/symmetric-eigenvalues.ts';
-import { engineMatMul, engineMatVec } from '../../lib/matrix/engine-mat-mul.ts';
+import {
+  symmetricEigenvalues,
+  tridiagonalEigenvalues,
+} from '../../lib/math/symmetric-eigenvalues.ts';
+import { twoStageSymmetricEigenvalues } from '../../lib/math/two-stage-eigenvalues.ts';
+import { engineMatMul } from '../../lib/matrix/engine-mat-mul.ts';
 import { OnnxMatrixEngine } from '../../lib/matrix/onnx-engine.ts';
 import { referenceEngine } from '../../lib/matrix/reference-engine.ts';
 import { featureMatrix, type FeatureMatrix } from '../../lib/metrics/feature-matrix.ts';
@@ -66,36 +71,63 @@ describe('eigenvalues only', () => {
     );
     for (const values of [
       symmetricEigenvalues(a, n),
-      await blockedSymmetricEigenvalues(a, n, pureMatMulTransposed, 4),
+      await twoStageSymmetricEigenvalues(a, n, pureMatMulTransposed, 4),
     ])
       values.forEach((v, k) => expect(v).toBeCloseTo(expected[k]!, 12));
   });
 
-  it('on the engine (its GEMM and bound matrix-vector products) match the unblocked loops', async () => {
+  it('two-stage on the engine (its GEMM for the band reduction) match the unblocked loops', async () => {
     const n = 70;
     const a = randomSymmetric(n);
     const plain = symmetricEigenvalues(a, n);
-    const onEngine = await blockedSymmetricEigenvalues(
-      a,
-      n,
-      engineMatMul(engine),
-      16,
-      engineMatVec(engine),
-    );
+    const onEngine = await twoStageSymmetricEigenvalues(a, n, engineMatMul(engine), 16);
     for (let i = 0; i < n; i++) expect(onEngine[i]).toBeCloseTo(plain[i]!, 11);
   });
 
-  it('match the full JAMA-style decomposition on random matrices, blocked or not', async () => {
-    for (const n of [1, 2, 3, 9, 64]) {
+  it('match the full JAMA-style decomposition on random matrices, two-stage or not, any band', async () => {
+    // bands of 1 (tridiagonal at once), narrower than, equal to and wider than n - 1
+    for (const [n, band] of [
+      [1, 5],
+      [2, 1],
+      [3, 1],
+      [9, 8],
+      [9, 20],
+      [17, 4],
+      [64, 5],
+      [64, 1],
+      [40, 7],
+    ] as const) {
       const a = randomSymmetric(n);
       const expected = symmetricEigen(a, n).values;
-      const blocked = await blockedSymmetricEigenvalues(a, n, pureMatMulTransposed, 5);
+      const twoStage = await twoStageSymmetricEigenvalues(a, n, pureMatMulTransposed, band);
       const plain = symmetricEigenvalues(a, n);
       for (let i = 0; i < n; i++) {
-        expect(blocked[i]).toBeCloseTo(expected[i]!, 11);
+        expect(twoStage[i]).toBeCloseTo(expected[i]!, 11);
         expect(plain[i]).toBeCloseTo(expected[i]!, 11);
       }
     }
+  });
+
+  it('the band stage leaves a band similar to A, and the chase a tridiagonal one', async () => {
+    // Similar matrices share the Frobenius norm: sum of squares kept by each orthogonal stage,
+    // and every entry outside the band is zero (it is not even stored).
+    const [n, band] = [30, 4];
+    const a = randomSymmetric(n);
+    const frobenius = a.reduce((s, v) => s + v * v, 0);
+    const lower = await reduceToBand(a, n, band, pureMatMulTransposed);
+    let bandSum = 0;
+    for (let i = 0; i < n; i++)
+      for (let t = 0; t <= Math.min(i, band + 1); t++)
+        bandSum += (t === 0 ? 1 : 2) * lower[i * (band + 2) + t]! ** 2;
+    expect(bandSum).toBeCloseTo(frobenius, 9);
+    for (let i = 0; i < n; i++) expect(lower[i * (band + 2) + band + 1]).toBe(0);
+    const { diagonal, offDiagonal } = bandToTridiagonal(lower, n, band);
+    const tridiagonalSum =
+      diagonal.reduce((s, v) => s + v * v, 0) + 2 * offDiagonal.reduce((s, v) => s + v * v, 0);
+    expect(tridiagonalSum).toBeCloseTo(frobenius, 9);
+    const values = tridiagonalEigenvalues(diagonal, offDiagonal).sort();
+    const expected = symmetricEigenvalues(a, n);
+    for (let i = 0; i < n; i++) expect(values[i]).toBeCloseTo(expected[i]!, 11);
   });
 });
 

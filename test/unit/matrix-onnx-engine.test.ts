@@ -73,15 +73,21 @@ describe('onnxruntime matrix engine against the TypeScript reference', () => {
     }
   });
 
-  it('matVec binds a matrix and agrees with float64 dot products for many vectors', async () => {
-    const [rows, cols] = [37, 29];
-    const a = gaussian(rng, rows, cols).data as Float64Array;
-    const product = engine.matVec(a, rows, cols);
-    const reference = referenceEngine.matVec(a, rows, cols);
-    for (let t = 0; t < 3; t++) {
-      const x = gaussian(rng, cols, 1).data as Float64Array;
-      expect(maxRelativeDifference(await product(x), await reference(x))).toBeLessThan(1e-14);
-    }
+  it('covariance in column bands (upper triangle, uneven bands, several chunks) equals the full product', async () => {
+    // 13 columns in bands of 4 (4, 4, 4, 1); float32 with 2,500 rows: three chunks
+    const banded = new OnnxMatrixEngine({ threads: 2, covarianceBand: 4 });
+    const x = gaussian(rng, 2500, 13, 3, 2);
+    for (let j = 0; j < 13; j++) x.data[j] = 40 + j; // one outlying row: no entry is ~0
+    const expected = await referenceEngine.covariance(x);
+    const actual = await banded.covariance(x);
+    expect(maxRelativeDifference(actual.cov, expected.cov)).toBeLessThan(1e-13);
+    for (let i = 0; i < 13; i++)
+      for (let j = 0; j < i; j++) expect(actual.cov[i * 13 + j]).toBe(actual.cov[j * 13 + i]);
+    // float32 Gemms (other rounding than the unbanded ones): within the typical-error bound
+    const single = await banded.covariance(x, { precision: 'float32' });
+    expect(maxRelativeDifference(single.cov, expected.cov)).toBeLessThan(
+      ((FLOAT32_CHUNK_ROWS + 2) * 2 ** -24) / 10,
+    );
   });
 
   it('covariance of a rank-deficient set (more dims than samples, a repeated column)', async () => {
