@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { fixtureMatrix as matrix, metricFixtures as fixtures } from '../helpers/metric-fixtures.ts';
 import { InputError } from '../../lib/input-error.ts';
 import { reduceToBand } from '../../lib/math/band-reduction.ts';
 import { bandToTridiagonal } from '../../lib/math/band-to-tridiagonal.ts';
@@ -25,19 +25,6 @@ import { GaussianAccumulator, gaussianStats } from '../../lib/metrics/gaussian-s
 import { precisionRecall, precisionRecallWithEngine } from '../../lib/metrics/precision-recall.ts';
 import { Rng } from '../../lib/rng.ts';
 
-// Reference values from numpy/scipy (test/fixtures/make-metric-fixtures.py), not from this code.
-const fixtures = JSON.parse(
-  readFileSync(new URL('../fixtures/metrics.json', import.meta.url), 'utf8'),
-) as {
-  fid: { real: number[][]; fake: number[][]; fid: number }[];
-  precisionRecall: {
-    real: number[][];
-    fake: number[][];
-    results: { k: number; precision: number; recall: number }[];
-  };
-};
-const matrix = (rows: number[][]): FeatureMatrix =>
-  featureMatrix(rows.length, rows[0]!.length, Float64Array.from(rows.flat()));
 const engine = new OnnxMatrixEngine({ threads: 2 });
 const rng = Rng.stream(3, 'matrix-metrics');
 

@@ -1,29 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { fixtureMatrix as matrix, metricFixtures as fixtures } from '../helpers/metric-fixtures.ts';
 import {
   accuracy,
   classHistogramDistance,
   confusionMatrix,
 } from '../../lib/metrics/class-metrics.ts';
-import { featureMatrix, type FeatureMatrix } from '../../lib/metrics/feature-matrix.ts';
 import { fid, frechetDistance } from '../../lib/metrics/fid.ts';
 import { gaussianStats } from '../../lib/metrics/gaussian-stats.ts';
 import { precisionRecall } from '../../lib/metrics/precision-recall.ts';
-
-// Reference values from numpy/scipy (test/fixtures/make-metric-fixtures.py), not from this code.
-const fixtures = JSON.parse(
-  readFileSync(new URL('../fixtures/metrics.json', import.meta.url), 'utf8'),
-) as {
-  fid: { real: number[][]; fake: number[][]; fid: number }[];
-  precisionRecall: {
-    real: number[][];
-    fake: number[][];
-    results: { k: number; precision: number; recall: number }[];
-  };
-};
-
-const matrix = (rows: number[][]): FeatureMatrix =>
-  featureMatrix(rows.length, rows[0]!.length, Float64Array.from(rows.flat()));
 
 describe('FID', () => {
   it('matches the closed form for diagonal covariances: |mu1-mu2|^2 + sum (a_i + b_i - 2 sqrt(a_i b_i))', () => {
