@@ -5,7 +5,14 @@ import { gramGraph, minScoreGraph, topKGraph } from './engine-graphs.ts';
 import { assertFiniteFeatures } from './finite-features.ts';
 import type { CovarianceOptions, MatrixEngine, TopK, TopKOptions } from './matrix-engine.ts';
 import { checkBalls, insideSomeBall } from './reference-engine.ts';
-import { columnMeans, maxOf, rowDot, rowSquaredDistance, shiftedFloat32 } from './row-kernels.ts';
+import {
+  columnMeans,
+  covarianceFromUpper,
+  maxOf,
+  rowDot,
+  rowSquaredDistance,
+  shiftedFloat32,
+} from './row-kernels.ts';
 import { checkTopKArguments } from './top-k-arguments.ts';
 import { TopKCollector } from './top-k-collector.ts';
 
@@ -134,14 +141,7 @@ export class OnnxMatrixEngine implements MatrixEngine {
         }
       }
     }
-    for (let i = 0; i < d; i++) {
-      cov[i * d + i]! /= n - 1;
-      for (let j = i + 1; j < d; j++) {
-        const v = cov[i * d + j]! / (n - 1);
-        cov[i * d + j] = v;
-        cov[j * d + i] = v;
-      }
-    }
+    covarianceFromUpper(cov, d, n);
     return { n, dim: d, mean, cov };
   }
 

@@ -3,7 +3,7 @@ import { assertSameWidth } from '../metrics/feature-matrix.ts';
 import { assertFiniteFeatures } from './finite-features.ts';
 import type { MatrixEngine, TopK, TopKOptions } from './matrix-engine.ts';
 import { checkTopKArguments } from './top-k-arguments.ts';
-import { rowDot, rowSquaredDistance } from './row-kernels.ts';
+import { covarianceFromUpper, rowDot, rowSquaredDistance } from './row-kernels.ts';
 import { TopKCollector } from './top-k-collector.ts';
 
 /** Query rows processed together, so each key row is read once per block (cache reuse). */
@@ -105,13 +105,7 @@ export function twoPassCovariance(x: FeatureMatrix): {
       for (let j = i; j < d; j++) cov[base + j]! += ci * centred[j]!;
     }
   }
-  for (let i = 0; i < d; i++) {
-    for (let j = i; j < d; j++) {
-      const v = cov[i * d + j]! / (n - 1);
-      cov[i * d + j] = v;
-      cov[j * d + i] = v;
-    }
-  }
+  covarianceFromUpper(cov, d, n);
   return { n, dim: d, mean, cov };
 }
 

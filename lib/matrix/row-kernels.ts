@@ -71,3 +71,17 @@ export function maxOf(values: Float64Array): number {
   for (const v of values) if (v > max) max = v;
   return max;
 }
+
+/**
+ * The covariance from the upper triangle of the centred cross-products: each entry divided by
+ * n - 1 (the unbiased estimate), then mirrored to the lower triangle; in place.
+ */
+export function covarianceFromUpper(crossProducts: Float64Array, d: number, n: number): void {
+  for (let i = 0; i < d; i++) {
+    for (let j = i; j < d; j++) {
+      const v = crossProducts[i * d + j]! / (n - 1);
+      crossProducts[i * d + j] = v;
+      crossProducts[j * d + i] = v;
+    }
+  }
+}
