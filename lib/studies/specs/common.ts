@@ -47,6 +47,16 @@ export const evaluation = z.strictObject({
 export type EmbeddingSpec = z.infer<typeof metricEmbedding>;
 export type EvaluationSpec = z.infer<typeof evaluation>;
 
+/** The PCA + Gaussian-mixture generator (lib/models), fitted and sampled in TypeScript. */
+export const gmmGenerator = z.strictObject({
+  kind: z.enum(['gmm', 'gaussian']),
+  latentDim: int(1, 1024),
+  components: int(1, 256).default(4),
+  iterations: int(1, 10_000).default(30),
+  /** Sampling bias: covariance scale at sampling time (< 1 trades diversity for fidelity). */
+  temperature: z.number().gt(0).max(100).default(1),
+});
+
 /** A class-conditional DDPM (trainers/ddpm.py) sampled with DDIM in TypeScript. */
 export const ddpmGenerator = z.strictObject({
   kind: z.literal('ddpm'),

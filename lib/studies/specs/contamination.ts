@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SHIFT_NAMES, type ShiftName } from '../../images/shifts.ts';
-import { classes, int, seed, studyName } from './common.ts';
+import { classes, gmmGenerator, int, seed, studyName } from './common.ts';
 import { parseSpecYaml, validateSpec } from './parse.ts';
 
 /** The datasets a contamination study can draw R from, and their class counts. */
@@ -84,13 +84,7 @@ export const contaminationSpecSchema = z
       .min(1)
       .max(8)
       .default([{ name: 'C', kind: 'disjoint' }]),
-    generator: z.strictObject({
-      kind: z.enum(['gmm', 'gaussian']),
-      latentDim: int(1, 1024),
-      components: int(1, 256).default(4),
-      iterations: int(1, 10_000).default(30),
-      /** Sampling bias: covariance scale at sampling time (< 1 trades diversity for fidelity). */
-      temperature: z.number().gt(0).max(100).default(1),
+    generator: gmmGenerator.extend({
       /** |S| = ratio |R|, with R's class balance; at least 1 (a fraction 1 replaces all of R). */
       ratio: z.number().min(1).max(100).default(1),
     }),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { datasetName, int, metricEmbedding, seed, studyName } from './common.ts';
+import { datasetName, gmmGenerator, int, metricEmbedding, seed, studyName } from './common.ts';
 import { parseSpecYaml, validateSpec } from './parse.ts';
 
 /** How many classes each dataset a study can name has (what per-class counts multiply). */
@@ -45,16 +45,7 @@ export const detectionSpecSchema = z
      */
     generated: z.union([
       z.strictObject({ dataset: sha256 }),
-      z.strictObject({
-        generator: z.strictObject({
-          kind: z.enum(['gmm', 'gaussian']),
-          latentDim: int(1, 1024),
-          components: int(1, 256).default(4),
-          iterations: int(1, 10_000).default(30),
-          /** Sampling bias: covariance scale at sampling time. */
-          temperature: z.number().gt(0).max(100).default(1),
-        }),
-      }),
+      z.strictObject({ generator: gmmGenerator }),
     ]),
     spectra: z
       .strictObject({

@@ -4,6 +4,7 @@ import {
   datasetName,
   ddpmGenerator,
   evaluation,
+  gmmGenerator,
   int,
   seed,
   studyName,
@@ -31,17 +32,7 @@ export const generationsSpecSchema = z
       classes,
     }),
     evaluation,
-    generator: z.discriminatedUnion('kind', [
-      z.strictObject({
-        kind: z.enum(['gmm', 'gaussian']),
-        latentDim: int(1, 1024),
-        components: int(1, 256).default(4),
-        iterations: int(1, 10_000).default(30),
-        /** Sampling bias: covariance scale at sampling time (< 1 trades diversity for fidelity). */
-        temperature: z.number().gt(0).max(100).default(1),
-      }),
-      ddpmGenerator,
-    ]),
+    generator: z.discriminatedUnion('kind', [gmmGenerator, ddpmGenerator]),
     loop: z.strictObject({
       mode: z.enum(['accumulate', 'replace', 'fresh']),
       alphas: z.array(z.number().gt(0).max(1000)).min(1).max(32),
