@@ -170,6 +170,19 @@ describe('FID on the matrix engine', () => {
     }
   });
 
+  it('agrees with the pure reference above 384 dims, where the eigenvalues take the two-stage path', async () => {
+    for (const [rowsA, rowsB, tolerance] of [
+      [900, 800, 1e-10],
+      [390, 800, 1e-7], // S1 singular (rank 389); S2 full rank 400 > 384: two-stage
+    ] as const) {
+      const a = covarianceOfRows(rowsA, 400, 3);
+      const b = covarianceOfRows(rowsB, 400, 3.1);
+      const expected = fid(a, b);
+      const actual = await fidWithEngine(a, b, engine);
+      expect(Math.abs(actual - expected) / expected).toBeLessThan(tolerance);
+    }
+  });
+
   it('with float32 covariances stays within 1e-6 relative of the float64 reference', async () => {
     const a = covarianceOfRows(3000, 24, 50);
     const b = covarianceOfRows(2500, 24, 50.1);
