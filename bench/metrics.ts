@@ -73,7 +73,16 @@ function run(command: string, args: string[]): MetricsRun {
 
 const ratio = (a: number, b: number) => (a / b).toFixed(2);
 const n = 10_000;
-console.log(`matrix engine: ${defaultMatrixEngine().name}; Python: ${python}`);
+// The reference's speed depends on its versions (scipy's sqrtm was rewritten in C in 1.16) and
+// on its BLAS: printed with the figures.
+const versions = execFileSync(python, [
+  '-c',
+  'import numpy, scipy; c = numpy.show_config(mode="dicts") if numpy.__version__ >= "1.26" else None; ' +
+    'print(f"numpy {numpy.__version__}, scipy {scipy.__version__}" + (f", BLAS {c[\'Build Dependencies\'][\'blas\'][\'name\']}" if c else ""))',
+])
+  .toString()
+  .trim();
+console.log(`matrix engine: ${defaultMatrixEngine().name}; Python: ${python} (${versions})`);
 
 const relative = (a: number, b: number) => (Math.abs(a - b) / Math.abs(b)).toExponential(1);
 for (const [d, fidOnly, relu] of [
