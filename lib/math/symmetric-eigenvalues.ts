@@ -79,17 +79,27 @@ export function tridiagonalize(
 /**
  * Eigenvalues of the symmetric tridiagonal matrix (d on the diagonal, e below it) by implicit QL
  * with Wilkinson shifts: the bottom-up chase of a bulge by Givens rotations, deflating when an
- * off-diagonal entry is negligible relative to its diagonal neighbours. Overwrites d and e.
+ * off-diagonal entry is below eps times the matrix's norm (max row sum |e_i-1| + |d_i| + |e_i|),
+ * the level of the reduction's own backward error. A test relative to the two neighbouring
+ * diagonal entries only never deflates among many near-zero eigenvalues (a low-rank covariance:
+ * their off-diagonals stay at rounding size of the large ones) and stalls. Overwrites d.
  */
 export function tridiagonalEigenvalues(d: Float64Array, e: Float64Array): Float64Array {
   const n = d.length;
   const off = new Float64Array(n);
   off.set(e.subarray(0, Math.max(0, n - 1)));
   const eps = 2 ** -52;
+  let norm = 0;
+  for (let i = 0; i < n; i++)
+    norm = Math.max(
+      norm,
+      Math.abs(d[i]!) + Math.abs(off[i]!) + (i > 0 ? Math.abs(off[i - 1]!) : 0),
+    );
+  const negligible = eps * norm;
   for (let l = 0; l < n; l++) {
     for (let iteration = 0; ; iteration++) {
       let m = l;
-      while (m < n - 1 && Math.abs(off[m]!) > eps * (Math.abs(d[m]!) + Math.abs(d[m + 1]!))) m++;
+      while (m < n - 1 && Math.abs(off[m]!) > negligible) m++;
       if (m === l) break;
       if (iteration === 60)
         throw new Error(`tridiagonalEigenvalues: no convergence at eigenvalue ${l} of ${n}`);

@@ -70,7 +70,10 @@ export class OnnxMatrixEngine implements MatrixEngine {
 
   constructor(options: OnnxEngineOptions = {}) {
     this.#threads = options.threads ?? 0;
-    this.#covarianceBand = options.covarianceBand;
+    const band = options.covarianceBand;
+    if (band !== undefined && !(Number.isInteger(band) && band >= 1))
+      throw new RangeError(`covarianceBand must be an integer >= 1, got ${band}`);
+    this.#covarianceBand = band;
     this.name = `onnxruntime-node ${ort.env.versions.node ?? ''} (MLAS, ${this.#threads || 'default'} threads)`;
   }
 
