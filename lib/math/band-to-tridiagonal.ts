@@ -18,6 +18,13 @@ export function bandToTridiagonal(
   if (lower.length !== n * width)
     throw new RangeError(`Expected ${n} rows of ${width} band entries, got ${lower.length} values`);
   const at = (i: number, j: number) => i * width + (i - j); // A(i, j), i >= j
+  /** (x_p, x_q) <- (c x_p + s x_q, c x_q - s x_p) for the entries at indices ip, iq. */
+  const turn = (ip: number, iq: number, c: number, s: number): void => {
+    const a = lower[ip]!;
+    const b = lower[iq]!;
+    lower[ip] = c * a + s * b;
+    lower[iq] = c * b - s * a;
+  };
   /** Rotates rows and columns p, p + 1 (col < p) so that A(p + 1, col) becomes 0. */
   const rotate = (p: number, col: number): void => {
     const q = p + 1;
@@ -28,14 +35,7 @@ export function bandToTridiagonal(
     const c = xp / r;
     const s = xq / r;
     // columns t < p: A(p, t), A(q, t) (nonzero only for t >= col)
-    for (let t = col; t < p; t++) {
-      const ip = at(p, t);
-      const iq = at(q, t);
-      const a = lower[ip]!;
-      const b = lower[iq]!;
-      lower[ip] = c * a + s * b;
-      lower[iq] = c * b - s * a;
-    }
+    for (let t = col; t < p; t++) turn(at(p, t), at(q, t), c, s);
     lower[at(p, col)] = r;
     lower[at(q, col)] = 0;
     // the 2 x 2 block [app apq; apq aqq] -> G [...] G^T
@@ -47,14 +47,7 @@ export function bandToTridiagonal(
     lower[at(q, p)] = c * s * (aqq - app) + (c * c - s * s) * apq;
     // rows t > q: A(t, p), A(t, q), within the band of q (the last one, A(q + band, p), is the bulge)
     const last = Math.min(n - 1, q + band);
-    for (let t = q + 1; t <= last; t++) {
-      const ip = at(t, p);
-      const iq = at(t, q);
-      const a = lower[ip]!;
-      const b = lower[iq]!;
-      lower[ip] = c * a + s * b;
-      lower[iq] = c * b - s * a;
-    }
+    for (let t = q + 1; t <= last; t++) turn(at(t, p), at(t, q), c, s);
   };
   for (let j = 0; j + 2 < n; j++) {
     for (let k = Math.min(j + band, n - 1); k >= j + 2; k--) {
