@@ -1,5 +1,6 @@
 import { InputError } from '../input-error.ts';
 import type { FeatureMatrix } from '../metrics/feature-matrix.ts';
+import { columnMeans } from './row-kernels.ts';
 
 /**
  * Rejects a feature set holding NaN or an infinity, naming the input and the first bad entry: a
@@ -18,4 +19,22 @@ export function assertFiniteFeatures(m: FeatureMatrix, name: string): void {
       );
     }
   }
+}
+
+/**
+ * Column means that double as the finiteness check: a NaN or an infinity anywhere makes its
+ * column's float64 sum non-finite, so one pass over the data serves both, and the full scan that
+ * names the bad entry runs only then. Finite features whose sum overflows (|x| near 1e308) are
+ * rejected too: no statistic of them is representable.
+ */
+export function checkedColumnMeans(m: FeatureMatrix, name: string): Float64Array {
+  const mean = columnMeans(m);
+  for (let j = 0; j < mean.length; j++) {
+    if (Number.isFinite(mean[j])) continue;
+    assertFiniteFeatures(m, name);
+    throw new InputError(
+      `${name}: the features of column ${j} overflow float64 when summed; rescale them`,
+    );
+  }
+  return mean;
 }

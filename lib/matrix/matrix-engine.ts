@@ -27,6 +27,8 @@ export interface CovarianceOptions {
    * typical, at most (CHUNK + 2) 2^-24 sum_r |x_ri x_rj| (Higham 2002, eq. 3.5), ~2x faster.
    */
   precision?: 'float32' | 'float64';
+  /** What the features are, for error messages (default "covariance"). */
+  name?: string;
 }
 
 export interface GramOptions {

@@ -2,7 +2,7 @@ import * as ort from 'onnxruntime-node';
 import type { FeatureMatrix } from '../metrics/feature-matrix.ts';
 import { assertSameWidth } from '../metrics/feature-matrix.ts';
 import { gramGraph, minScoreGraph, topKGraph } from './engine-graphs.ts';
-import { assertFiniteFeatures } from './finite-features.ts';
+import { assertFiniteFeatures, checkedColumnMeans } from './finite-features.ts';
 import type { CovarianceOptions, MatrixEngine, TopK, TopKOptions } from './matrix-engine.ts';
 import { checkBalls, insideSomeBall } from './reference-engine.ts';
 import {
@@ -106,11 +106,10 @@ export class OnnxMatrixEngine implements MatrixEngine {
     x: FeatureMatrix,
     options?: CovarianceOptions,
   ): Promise<{ n: number; dim: number; mean: Float64Array; cov: Float64Array }> {
-    assertFiniteFeatures(x, 'covariance');
     const { rows: n, cols: d, data } = x;
     if (n < 2) throw new RangeError(`Covariance needs at least 2 samples, got ${n}`);
     const type = options?.precision === 'float32' ? 'float32' : 'float64';
-    const mean = columnMeans(x);
+    const mean = checkedColumnMeans(x, options?.name ?? 'covariance');
     const session = await this.#session(`gram_${type}`, () => gramGraph(type));
     const chunkRows = Math.max(
       1,

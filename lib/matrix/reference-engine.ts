@@ -27,8 +27,8 @@ export const referenceEngine: MatrixEngine = {
     return { rows: a.rows, cols: b.rows, data: out };
   },
 
-  async covariance(x) {
-    assertFiniteFeatures(x, 'covariance');
+  async covariance(x, options) {
+    assertFiniteFeatures(x, options?.name ?? 'covariance');
     return twoPassCovariance(x);
   },
 

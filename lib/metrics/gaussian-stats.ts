@@ -90,6 +90,5 @@ export async function gaussianStatsWithEngine(
   name = 'features',
   precision: 'float32' | 'float64' = 'float64',
 ): Promise<GaussianStats> {
-  assertFiniteFeatures(features, name);
-  return engine.covariance(features, { precision });
+  return engine.covariance(features, { precision, name });
 }

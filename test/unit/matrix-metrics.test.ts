@@ -183,7 +183,10 @@ describe('FID on the matrix engine', () => {
       // S1 of rank 49 in 200 dims: 151 zero eigenvalues of G^T S1 G (a QL deflating only
       // relative to neighbouring diagonal entries stalled on these)
       [50, 600, 200, 0, 1e-7],
-      [400, 400, 16, 1e5, 1e-10], // |mean| / std = 1e5
+      // |mean| / std = 1e5: each mean carries ~sqrt(n) 2^-53 1e5 ~ 2e-10 of summation rounding,
+      // different in the two (sums in different orders), which reaches the FID (~1) through
+      // |mu_1 - mu_2|^2 (differences ~0.05 per dimension)
+      [400, 400, 16, 1e5, 1e-9],
     ] as const) {
       const a = covarianceOfRows(rowsA, d, mean);
       const b = covarianceOfRows(rowsB, d, mean * 1.0000001);
