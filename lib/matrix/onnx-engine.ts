@@ -6,6 +6,7 @@ import { assertFiniteFeatures, checkedColumnMeans } from './finite-features.ts';
 import type { CovarianceOptions, MatrixEngine, TopK, TopKOptions } from './matrix-engine.ts';
 import { checkBalls, insideSomeBall } from './reference-engine.ts';
 import {
+  centreTransposed,
   columnMeans,
   covarianceFromUpper,
   maxOf,
@@ -13,6 +14,7 @@ import {
   rowSquaredDistance,
   shiftedFloat32,
 } from './row-kernels.ts';
+import { ScratchBuffer } from './scratch-buffer.ts';
 import { checkTopKArguments } from './top-k-arguments.ts';
 import { TopKCollector } from './top-k-collector.ts';
 
@@ -22,6 +24,8 @@ const U32 = 2 ** -24;
 const BLOCK_ELEMENTS = 2 ** 24;
 /** Rows per covariance Gemm, budget in elements of the centred chunk. */
 const CHUNK_ELEMENTS = 2 ** 23;
+/** The largest centred chunk an engine keeps between covariances: 32 MiB of float64. */
+const SCRATCH_MAX_ELEMENTS = 2 ** 22;
 /** Rows per float32 covariance Gemm: its float32 accumulation length (the error bound's CHUNK). */
 export const FLOAT32_CHUNK_ROWS = 1024;
 /**
@@ -67,6 +71,9 @@ export class OnnxMatrixEngine implements MatrixEngine {
   readonly #threads: number;
   readonly #covarianceBand: number | undefined;
   readonly #sessions = new Map<string, Promise<ort.InferenceSession>>();
+  /** The covariance's centred chunk, kept between calls (up to SCRATCH_MAX_ELEMENTS). */
+  readonly #scratch64 = new ScratchBuffer((n) => new Float64Array(n), SCRATCH_MAX_ELEMENTS);
+  readonly #scratch32 = new ScratchBuffer((n) => new Float32Array(n), SCRATCH_MAX_ELEMENTS);
 
   constructor(options: OnnxEngineOptions = {}) {
     this.#threads = options.threads ?? 0;
@@ -116,19 +123,12 @@ export class OnnxMatrixEngine implements MatrixEngine {
       Math.min(n, type === 'float32' ? FLOAT32_CHUNK_ROWS : Math.floor(CHUNK_ELEMENTS / d)),
     );
     const band = this.#covarianceBand ?? Math.max(COVARIANCE_BAND_MIN, Math.ceil(d / 8));
-    const centredT =
-      type === 'float32' ? new Float32Array(chunkRows * d) : new Float64Array(chunkRows * d);
+    const scratch = type === 'float32' ? this.#scratch32 : this.#scratch64;
+    const centredT = scratch.take(chunkRows * d);
     const cov = new Float64Array(d * d);
     for (let r0 = 0; r0 < n; r0 += chunkRows) {
       const rows = Math.min(chunkRows, n - r0);
-      // transposed in tiles of 64 columns: each tile writes 64 sequential runs
-      for (let j0 = 0; j0 < d; j0 += 64) {
-        const j1 = Math.min(d, j0 + 64);
-        for (let r = 0; r < rows; r++) {
-          const from = (r0 + r) * d;
-          for (let j = j0; j < j1; j++) centredT[j * rows + r] = data[from + j]! - mean[j]!;
-        }
-      }
+      centreTransposed(data, d, r0, rows, mean, centredT);
       for (let c0 = 0; c0 < d; c0 += band) {
         const width = Math.min(band, d - c0);
         const rest = d - c0;
@@ -143,6 +143,7 @@ export class OnnxMatrixEngine implements MatrixEngine {
         }
       }
     }
+    scratch.give(centredT as Float32Array & Float64Array);
     covarianceFromUpper(cov, d, n);
     return { n, dim: d, mean, cov };
   }
