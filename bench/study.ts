@@ -4,7 +4,7 @@
 //      own process;
 //   2. orchestration overhead of the demo study (studies/generations-gmm.yaml) on a fresh store:
 //      (wall time - time when at least one activity was running) / wall time, with one activity
-//      slot per queue, plus the plain sum of activity run times.
+//      slot per queue, plus the plain sum of activity run times and that sum per activity type.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -140,6 +140,11 @@ try {
   console.log(
     `  orchestration overhead         ${((wall - busy) / wall).toFixed(3)}   ((wall - busy) / wall)`,
   );
+  // where the time goes: run time per activity type, largest first
+  const byType = new Map<string, number>();
+  for (const r of rows) byType.set(r.type, (byType.get(r.type) ?? 0) + (r.durationMs ?? 0));
+  for (const [type, ms] of [...byType].sort((a, b) => b[1] - a[1]))
+    console.log(`    ${type.padEnd(28)} ${(ms / 1000).toFixed(1)} s`);
 } finally {
   await stack.stop();
 }
