@@ -16,13 +16,11 @@ import {
 import { decodeImage } from '../png.ts';
 import { gunzipIfCompressed, packagedFile } from './packaged-file.ts';
 import { pinFile, readPinnedFile } from './read-pinned-file.ts';
-import { checkResizer, resizeGrey, resizeRecord } from './resize.ts';
+import { greySamples } from './grey-samples.ts';
+import { checkResizer, resizeRecord } from './resize.ts';
 import type { SourceSample } from './source-sample.ts';
 
 type OpencvDigitsIndex = Extract<SourceIndex, { kind: 'opencv-digits' }>;
-
-/** Cells resized at once (sharp runs them on libuv's thread pool). */
-const RESIZE_BATCH = 64;
 
 /**
  * Indexes OpenCV's digits.png (lib/datasets/digit-grid.ts describes its layout): pins the file by
@@ -67,29 +65,13 @@ export async function readOpencvDigitsSamples(
     cache = { key, pixels: await decodeGrid(index.file.path, bytes) };
   }
   const { pixels } = cache;
-  const { grid, resize } = index;
+  const { grid } = index;
   const file = basename(index.file.path);
-  const samples: SourceSample[] = [];
-  for (let from = start; from < end; from += RESIZE_BATCH) {
-    const indices = Array.from({ length: Math.min(RESIZE_BATCH, end - from) }, (_, k) => from + k);
-    const batch = await Promise.all(
-      indices.map(async (i): Promise<SourceSample> => {
-        const { row, column, label } = gridCell(grid, i);
-        const cell = gridCellPixels(grid, pixels, i);
-        const data = resize
-          ? await resizeGrey(cell, grid.cellWidth, grid.cellHeight, resize)
-          : Buffer.from(cell);
-        return {
-          index: i,
-          label,
-          source: `${file}#r${row}c${column}`,
-          image: { data, ...index.image },
-        };
-      }),
-    );
-    samples.push(...batch);
-  }
-  return samples;
+  const native = { width: grid.cellWidth, height: grid.cellHeight };
+  return greySamples(start, end, native, index.image, index.resize, (i) => {
+    const { row, column, label } = gridCell(grid, i);
+    return { pixels: gridCellPixels(grid, pixels, i), label, source: `${file}#r${row}c${column}` };
+  });
 }
 
 /** The file's pixels (gunzipped first if it is a .png.gz), failing unless it is the expected grid. */

@@ -15,13 +15,11 @@ import {
 } from '../../lib/datasets/source.ts';
 import { gunzipIfCompressed, packagedFile } from './packaged-file.ts';
 import { pinFile, readPinnedFile } from './read-pinned-file.ts';
-import { checkResizer, resizeGrey, resizeRecord } from './resize.ts';
+import { greySamples } from './grey-samples.ts';
+import { checkResizer, resizeRecord } from './resize.ts';
 import type { SourceSample } from './source-sample.ts';
 
 type SklearnDigitsIndex = Extract<SourceIndex, { kind: 'sklearn-digits' }>;
-
-/** Images resized at once (sharp runs them on libuv's thread pool). */
-const RESIZE_BATCH = 64;
 
 /**
  * Indexes scikit-learn's digits.csv.gz (lib/datasets/digits-csv.ts describes the format): pins
@@ -69,26 +67,12 @@ export async function readSklearnDigitsSamples(
   const { values, labels } = cache.parsed;
   const { width, height } = index.values;
   const pixels = width * height;
-  const { resize } = index;
   const file = basename(index.file.path);
-  const samples: SourceSample[] = [];
-  for (let from = start; from < end; from += RESIZE_BATCH) {
-    const indices = Array.from({ length: Math.min(RESIZE_BATCH, end - from) }, (_, k) => from + k);
-    const batch = await Promise.all(
-      indices.map(async (i): Promise<SourceSample> => {
-        const grey = scaleDigitValues(values.subarray(i * pixels, (i + 1) * pixels));
-        const data = resize ? await resizeGrey(grey, width, height, resize) : Buffer.from(grey);
-        return {
-          index: i,
-          label: labels[i]!,
-          source: `${file}#line${i + 1}`,
-          image: { data, ...index.image },
-        };
-      }),
-    );
-    samples.push(...batch);
-  }
-  return samples;
+  return greySamples(start, end, { width, height }, index.image, index.resize, (i) => ({
+    pixels: scaleDigitValues(values.subarray(i * pixels, (i + 1) * pixels)),
+    label: labels[i]!,
+    source: `${file}#line${i + 1}`,
+  }));
 }
 
 function parse(path: string, bytes: Buffer): DigitsCsv {
