@@ -46,3 +46,16 @@ export async function listAll(keys: AsyncIterable<string>): Promise<string[]> {
   for await (const key of keys) out.push(key);
   return out.sort();
 }
+
+/** A study workflow's input: `spec` on this config's cpu and gpu queues and its S3 store. */
+export function studyInput<S>(
+  config: ClabConfig,
+  spec: S,
+): { spec: S; cpuQueue: string; gpuQueue: string; store: string } {
+  return {
+    spec,
+    cpuQueue: config.queues.cpu,
+    gpuQueue: config.queues.gpu,
+    store: s3StoreOf(config).location,
+  };
+}

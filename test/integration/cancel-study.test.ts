@@ -12,7 +12,7 @@ import { describeWaiting, waitingNotes, type WaitingNote } from '../../cli/waiti
 import { generationsSpecSchema } from '../../lib/studies/specs/generations.ts';
 import { generationsStudy } from '../../workflows/studies/generations.ts';
 import { startWorkers } from '../helpers/in-process-worker.ts';
-import { isolatedConfig, s3StoreOf, testClient } from '../helpers/stack.ts';
+import { isolatedConfig, studyInput, testClient } from '../helpers/stack.ts';
 
 // The metric embedding's classifier (the study's first training) made long: 1,000 epochs.
 const spec = generationsSpecSchema.parse({
@@ -55,14 +55,7 @@ describe('clab cancel', () => {
       const handle = await client.workflow.start(generationsStudy, {
         taskQueue: config.queues.cpu,
         workflowId,
-        args: [
-          {
-            spec,
-            cpuQueue: config.queues.cpu,
-            gpuQueue: config.queues.gpu,
-            store: s3StoreOf(config).location,
-          },
-        ],
+        args: [studyInput(config, spec)],
       });
       let waiting: WaitingNote[] = [];
       const waitUntil = Date.now() + 300_000;

@@ -10,7 +10,7 @@ import type { ContaminationRow } from '../../lib/studies/contamination-result.ts
 import { contaminationSpecSchema } from '../../lib/studies/specs/contamination.ts';
 import { contaminationStudy } from '../../workflows/studies/contamination.ts';
 import { withWorkers } from '../helpers/in-process-worker.ts';
-import { isolatedConfig, s3StoreOf, testClient } from '../helpers/stack.ts';
+import { isolatedConfig, s3StoreOf, studyInput, testClient } from '../helpers/stack.ts';
 
 const PER_CLASS = 40;
 
@@ -40,14 +40,7 @@ describe('contamination study, digits variant', () => {
       client.workflow.execute(contaminationStudy, {
         taskQueue: config.queues.cpu,
         workflowId: `contamination-digits-${Date.now()}`,
-        args: [
-          {
-            spec,
-            cpuQueue: config.queues.cpu,
-            gpuQueue: config.queues.gpu,
-            store: s3StoreOf(config).location,
-          },
-        ],
+        args: [studyInput(config, spec)],
       }),
     );
     table = await loadContaminationTable(s3StoreOf(config), result);

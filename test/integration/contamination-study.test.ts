@@ -23,7 +23,7 @@ import {
 import { contaminationStudy } from '../../workflows/studies/contamination.ts';
 import { historyFigures } from '../helpers/history-figures.ts';
 import { withWorkers } from '../helpers/in-process-worker.ts';
-import { isolatedConfig, s3StoreOf, testClient } from '../helpers/stack.ts';
+import { isolatedConfig, s3StoreOf, studyInput, testClient } from '../helpers/stack.ts';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,14 +70,7 @@ async function run(config: ClabConfig, s: ContaminationSpec) {
     client.workflow.execute(contaminationStudy, {
       taskQueue: config.queues.cpu,
       workflowId,
-      args: [
-        {
-          spec: s,
-          cpuQueue: config.queues.cpu,
-          gpuQueue: config.queues.gpu,
-          store: s3StoreOf(config).location,
-        },
-      ],
+      args: [studyInput(config, s)],
     }),
   );
   return {

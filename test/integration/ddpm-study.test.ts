@@ -208,9 +208,10 @@ describe('generational study on a diffusion model', () => {
     );
     expect(resumed.attempt).toBeGreaterThanOrEqual(2);
     expect(Number(resumed.facts.startStep)).toBeGreaterThan(0);
-    const reference = await run(a.config, limitedSpec, ['train']);
-    expect(stage(reference, 'g=1 (shared) train V_g').facts.startStep).toBe(0);
-    expect(resumed.outputs).toEqual(stage(reference, 'g=1 (shared) train V_g').outputs);
+    // The network equals the uninterrupted run's above, whose checkpoints came every 40 steps:
+    // neither the cuts nor the checkpoint cadence change a weight. (The model records differ:
+    // they name their own spec and last checkpoint.)
+    expect(resumed.outputs.onnx).toBe(again.outputs.onnx);
   }, 1_200_000);
 
   it('a trainer config error fails at once, not retried, with the trainer message', async () => {

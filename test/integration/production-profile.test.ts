@@ -28,7 +28,7 @@ import { configFromEnv } from '../../lib/config.ts';
 import { generationsSpecSchema } from '../../lib/studies/specs/generations.ts';
 import { generationsStudy } from '../../workflows/studies/generations.ts';
 import { startWorkers } from '../helpers/in-process-worker.ts';
-import { s3StoreOf } from '../helpers/stack.ts';
+import { studyInput } from '../helpers/stack.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -167,14 +167,7 @@ describe.skipIf(process.env.CLAB_TEST_PRODUCTION !== '1')('the production server
           taskQueue: config.queues.cpu,
           workflowId,
           workflowExecutionTimeout: '15 minutes',
-          args: [
-            {
-              spec,
-              cpuQueue: config.queues.cpu,
-              gpuQueue: config.queues.gpu,
-              store: s3StoreOf(config).location,
-            },
-          ],
+          args: [studyInput(config, spec)],
         });
       } finally {
         await workers.stop();

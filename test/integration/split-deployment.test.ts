@@ -19,7 +19,7 @@ import { generationsSpecSchema } from '../../lib/studies/specs/generations.ts';
 import { generationsStudy } from '../../workflows/studies/generations.ts';
 import { historyFigures } from '../helpers/history-figures.ts';
 import { withWorkers } from '../helpers/in-process-worker.ts';
-import { isolatedEnv, s3StoreOf, testClient } from '../helpers/stack.ts';
+import { isolatedEnv, s3StoreOf, studyInput, testClient } from '../helpers/stack.ts';
 import { exited } from '../helpers/worker-process.ts';
 
 const CLAB = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'clab.mjs');
@@ -101,14 +101,7 @@ describe('split deployment: one cpu worker, two single-slot gpu workers', () => 
     const handle = await client.workflow.start(generationsStudy, {
       taskQueue: config.queues.cpu,
       workflowId,
-      args: [
-        {
-          spec,
-          cpuQueue: config.queues.cpu,
-          gpuQueue: config.queues.gpu,
-          store: s3StoreOf(config).location,
-        },
-      ],
+      args: [studyInput(config, spec)],
     });
 
     // Wait until the training heartbeated a checkpoint, then SIGKILL the gpu worker running it.

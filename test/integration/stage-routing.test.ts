@@ -7,7 +7,7 @@ import { activityRows } from '../../cli/run-history.ts';
 import { generationsSpecSchema } from '../../lib/studies/specs/generations.ts';
 import { generationsStudy } from '../../workflows/studies/generations.ts';
 import { startWorkers } from '../helpers/in-process-worker.ts';
-import { isolatedConfig, s3StoreOf, testClient } from '../helpers/stack.ts';
+import { isolatedConfig, studyInput, testClient } from '../helpers/stack.ts';
 
 const spec = generationsSpecSchema.parse({
   study: 'generations',
@@ -31,14 +31,7 @@ describe('stage routing by need', () => {
         taskQueue: config.queues.cpu,
         workflowId,
         workflowExecutionTimeout: '5 minutes',
-        args: [
-          {
-            spec,
-            cpuQueue: config.queues.cpu,
-            gpuQueue: config.queues.gpu,
-            store: s3StoreOf(config).location,
-          },
-        ],
+        args: [studyInput(config, spec)],
       });
     } finally {
       await workers.stop();

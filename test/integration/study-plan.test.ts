@@ -21,7 +21,7 @@ import type { GenerationsSpec } from '../../lib/studies/specs/generations.ts';
 import { generationsSpecSchema } from '../../lib/studies/specs/generations.ts';
 import { generationsStudy } from '../../workflows/studies/generations.ts';
 import { withWorkers } from '../helpers/in-process-worker.ts';
-import { isolatedConfig, listAll, s3StoreOf, testClient } from '../helpers/stack.ts';
+import { isolatedConfig, listAll, s3StoreOf, studyInput, testClient } from '../helpers/stack.ts';
 
 const CLAB = join(fileURLToPath(import.meta.url), '..', '..', '..', 'bin', 'clab.mjs');
 
@@ -42,14 +42,7 @@ async function run(config: ClabConfig, s: GenerationsSpec) {
     client.workflow.execute(generationsStudy, {
       taskQueue: config.queues.cpu,
       workflowId,
-      args: [
-        {
-          spec: s,
-          cpuQueue: config.queues.cpu,
-          gpuQueue: config.queues.gpu,
-          store: s3StoreOf(config).location,
-        },
-      ],
+      args: [studyInput(config, s)],
     }),
   );
   return { result: await loadGenerationsTable(s3StoreOf(config), result), workflowId };

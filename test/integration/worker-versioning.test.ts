@@ -15,7 +15,7 @@ import { configFromEnv, type ClabConfig } from '../../lib/config.ts';
 import { generationsSpecSchema } from '../../lib/studies/specs/generations.ts';
 import { generationsStudy } from '../../workflows/studies/generations.ts';
 import { startWorkers, type RunningWorkers } from '../helpers/in-process-worker.ts';
-import { isolatedEnv, s3StoreOf, testClient } from '../helpers/stack.ts';
+import { isolatedEnv, s3StoreOf, studyInput, testClient } from '../helpers/stack.ts';
 
 const CLAB = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'clab.mjs');
 
@@ -54,14 +54,7 @@ describe('worker deployment versioning', () => {
       client.workflow.start(generationsStudy, {
         taskQueue: v1.queues.cpu,
         workflowId,
-        args: [
-          {
-            spec,
-            cpuQueue: v1.queues.cpu,
-            gpuQueue: v1.queues.gpu,
-            store: s3StoreOf(v1).location,
-          },
-        ],
+        args: [studyInput(v1, spec)],
       });
     try {
       // Build v1, as two workers (cpu and gpu) like on a machine that splits the queues: the
