@@ -124,7 +124,7 @@ for (const [d, fidOnly, relu] of [
     `  FID warm          engine ${ts.fidWarmSeconds.toFixed(2)} s   numpy/scipy ${py.fidWarmSeconds.toFixed(2)} s   ratio ${ratio(ts.fidWarmSeconds, py.fidWarmSeconds)}   (best of ${d > 1024 ? 2 : 5} more calls in each process: sessions reused, code compiled)`,
   );
   console.log(
-    `  FID f32 cov       engine ${ts.fidFloat32Seconds.toFixed(2)} s   ratio ${ratio(ts.fidFloat32Seconds, py.fidSeconds)}   FID ${ts.fidFloat32.toPrecision(12)}: relative to float64 ${relative(ts.fidFloat32, ts.fid)}, to numpy ${relative(ts.fidFloat32, py.fid)}`,
+    `  FID f32 cov       engine ${ts.fidFloat32Seconds.toFixed(2)} s   ratio ${ratio(ts.fidFloat32Seconds, py.fidWarmSeconds)} (to warm)   FID ${ts.fidFloat32.toPrecision(12)}: relative to float64 ${relative(ts.fidFloat32, ts.fid)}, to numpy ${relative(ts.fidFloat32, py.fid)}`,
   );
   if (!fidOnly)
     console.log(
