@@ -10,21 +10,32 @@ export function symmetricEigen(
 ): { values: Float64Array; vectors: Float64Array } {
   if (a.length !== n * n)
     throw new RangeError(`Expected an ${n}x${n} matrix (${n * n} values), got ${a.length}`);
-  const V = Array.from({ length: n }, (_, i) => Float64Array.from(a.subarray(i * n, (i + 1) * n)));
+  // W = V^T, one contiguous array per column of EISPACK's V: every inner loop of tred2 and tql2
+  // runs down a column of V, so here it runs along a row (the same arithmetic, in the same order:
+  // bit-identical results, ~3x faster at 784 dims than rows of V).
+  const W = Array.from({ length: n }, (_, j) =>
+    Float64Array.from({ length: n }, (_, k) => a[k * n + j]!),
+  );
   const d = new Float64Array(n);
   const e = new Float64Array(n);
-  tridiagonalize(V, d, e, n);
-  diagonalize(V, d, e, n);
+  tridiagonalize(W, d, e, n);
+  diagonalize(W, d, e, n);
   const order = Array.from({ length: n }, (_, i) => i).sort((i, j) => d[i]! - d[j]!);
   const values = Float64Array.from(order, (i) => d[i]!);
   const vectors = new Float64Array(n * n);
-  for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) vectors[r * n + c] = V[r]![order[c]!]!;
+  for (let c = 0; c < n; c++) {
+    const column = W[order[c]!]!;
+    for (let r = 0; r < n; r++) vectors[r * n + c] = column[r]!;
+  }
   return { values, vectors };
 }
 
-/** Householder tridiagonalization (tred2): on return d is the diagonal, e the sub-diagonal. */
-function tridiagonalize(V: Float64Array[], d: Float64Array, e: Float64Array, n: number): void {
-  for (let j = 0; j < n; j++) d[j] = V[n - 1]![j]!;
+/**
+ * Householder tridiagonalization (tred2) on W = V^T: on return d is the diagonal, e the
+ * sub-diagonal, and W holds the transposed accumulated transformations.
+ */
+function tridiagonalize(W: Float64Array[], d: Float64Array, e: Float64Array, n: number): void {
+  for (let j = 0; j < n; j++) d[j] = W[j]![n - 1]!;
   for (let i = n - 1; i > 0; i--) {
     let scale = 0;
     let h = 0;
@@ -32,9 +43,9 @@ function tridiagonalize(V: Float64Array[], d: Float64Array, e: Float64Array, n: 
     if (scale === 0) {
       e[i] = d[i - 1]!;
       for (let j = 0; j < i; j++) {
-        d[j] = V[i - 1]![j]!;
-        V[i]![j] = 0;
-        V[j]![i] = 0;
+        d[j] = W[j]![i - 1]!;
+        W[j]![i] = 0;
+        W[i]![j] = 0;
       }
     } else {
       for (let k = 0; k < i; k++) {
@@ -50,11 +61,12 @@ function tridiagonalize(V: Float64Array[], d: Float64Array, e: Float64Array, n: 
       for (let j = 0; j < i; j++) e[j] = 0;
       for (let j = 0; j < i; j++) {
         f = d[j]!;
-        V[j]![i] = f;
-        g = e[j]! + V[j]![j]! * f;
+        W[i]![j] = f;
+        const wj = W[j]!;
+        g = e[j]! + wj[j]! * f;
         for (let k = j + 1; k <= i - 1; k++) {
-          g += V[k]![j]! * d[k]!;
-          e[k]! += V[k]![j]! * f;
+          g += wj[k]! * d[k]!;
+          e[k]! += wj[k]! * f;
         }
         e[j] = g;
       }
@@ -68,37 +80,40 @@ function tridiagonalize(V: Float64Array[], d: Float64Array, e: Float64Array, n: 
       for (let j = 0; j < i; j++) {
         f = d[j]!;
         g = e[j]!;
-        for (let k = j; k <= i - 1; k++) V[k]![j]! -= f * e[k]! + g * d[k]!;
-        d[j] = V[i - 1]![j]!;
-        V[i]![j] = 0;
+        const wj = W[j]!;
+        for (let k = j; k <= i - 1; k++) wj[k]! -= f * e[k]! + g * d[k]!;
+        d[j] = wj[i - 1]!;
+        wj[i] = 0;
       }
     }
     d[i] = h;
   }
   for (let i = 0; i < n - 1; i++) {
-    V[n - 1]![i] = V[i]![i]!;
-    V[i]![i] = 1;
+    W[i]![n - 1] = W[i]![i]!;
+    W[i]![i] = 1;
     const h = d[i + 1]!;
     if (h !== 0) {
-      for (let k = 0; k <= i; k++) d[k] = V[k]![i + 1]! / h;
+      const next = W[i + 1]!;
+      for (let k = 0; k <= i; k++) d[k] = next[k]! / h;
       for (let j = 0; j <= i; j++) {
         let g = 0;
-        for (let k = 0; k <= i; k++) g += V[k]![i + 1]! * V[k]![j]!;
-        for (let k = 0; k <= i; k++) V[k]![j]! -= g * d[k]!;
+        const wj = W[j]!;
+        for (let k = 0; k <= i; k++) g += next[k]! * wj[k]!;
+        for (let k = 0; k <= i; k++) wj[k]! -= g * d[k]!;
       }
     }
-    for (let k = 0; k <= i; k++) V[k]![i + 1] = 0;
+    for (let k = 0; k <= i; k++) W[i + 1]![k] = 0;
   }
   for (let j = 0; j < n; j++) {
-    d[j] = V[n - 1]![j]!;
-    V[n - 1]![j] = 0;
+    d[j] = W[j]![n - 1]!;
+    W[j]![n - 1] = 0;
   }
-  V[n - 1]![n - 1] = 1;
+  W[n - 1]![n - 1] = 1;
   e[0] = 0;
 }
 
-/** Implicit QL iterations on the tridiagonal matrix (tql2), accumulating into V. */
-function diagonalize(V: Float64Array[], d: Float64Array, e: Float64Array, n: number): void {
+/** Implicit QL iterations on the tridiagonal matrix (tql2), accumulating into W = V^T. */
+function diagonalize(W: Float64Array[], d: Float64Array, e: Float64Array, n: number): void {
   for (let i = 1; i < n; i++) e[i - 1] = e[i]!;
   e[n - 1] = 0;
   let f = 0;
@@ -141,10 +156,12 @@ function diagonalize(V: Float64Array[], d: Float64Array, e: Float64Array, n: num
           c = p / r;
           p = c * d[i]! - s * g;
           d[i + 1] = h + s * (c * g + s * d[i]!);
+          const wi = W[i]!;
+          const wi1 = W[i + 1]!;
           for (let k = 0; k < n; k++) {
-            h = V[k]![i + 1]!;
-            V[k]![i + 1] = s * V[k]![i]! + c * h;
-            V[k]![i] = c * V[k]![i]! - s * h;
+            h = wi1[k]!;
+            wi1[k] = s * wi[k]! + c * h;
+            wi[k] = c * wi[k]! - s * h;
           }
         }
         p = (-s * s2 * c3 * el1 * e[l]!) / dl1;
