@@ -42,12 +42,10 @@ export class GaussianAccumulator {
     const xtx = this.#xtx;
     // Four rows per pass over the upper triangle: each entry still adds rows r, r+1, r+2, r+3 in
     // that order (bit-identical to a row at a time), with a quarter of the loads and stores.
-    const [y0, y1, y2, y3] = [0, 1, 2, 3].map(() => new Float64Array(d)) as [
-      Float64Array,
-      Float64Array,
-      Float64Array,
-      Float64Array,
-    ];
+    const y0 = new Float64Array(d);
+    const y1 = new Float64Array(d);
+    const y2 = new Float64Array(d);
+    const y3 = new Float64Array(d);
     let r = 0;
     for (; r + 4 <= rows; r += 4) {
       for (let j = 0; j < d; j++) {
@@ -58,7 +56,10 @@ export class GaussianAccumulator {
         y3[j] = data[(r + 3) * d + j]! - c;
       }
       for (let i = 0; i < d; i++) {
-        const [a0, a1, a2, a3] = [y0[i]!, y1[i]!, y2[i]!, y3[i]!];
+        const a0 = y0[i]!;
+        const a1 = y1[i]!;
+        const a2 = y2[i]!;
+        const a3 = y3[i]!;
         sum[i] = sum[i]! + a0 + a1 + a2 + a3;
         const base = i * d;
         for (let j = i; j < d; j++)
